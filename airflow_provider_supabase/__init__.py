@@ -1,0 +1,94 @@
+"""Apache Airflow provider for the Supabase Management API.
+
+Importing this package must stay cheap: Airflow imports it to read ``get_provider_info`` on every
+process start, so nothing here touches requests, httpx or the wider Airflow codebase.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+__version__ = "0.1.0"
+
+_HOOK = "airflow_provider_supabase.hooks.supabase.SupabaseHook"
+
+
+def get_provider_info() -> dict[str, Any]:
+    """Describe the provider to Airflow's ProvidersManager (entry point ``apache_airflow_provider``)."""
+    return {
+        "package-name": "airflow-provider-supabase",
+        "name": "Supabase",
+        "description": "Supabase Management API: projects, Edge Functions, secrets, networks, custom domains.",
+        "versions": [__version__],
+        "integrations": [
+            {
+                "integration-name": "Supabase",
+                "external-doc-url": "https://supabase.com/docs/reference/api/introduction",
+                "tags": ["service"],
+            }
+        ],
+        "hooks": [{"integration-name": "Supabase", "python-modules": ["airflow_provider_supabase.hooks.supabase"]}],
+        "operators": [
+            {
+                "integration-name": "Supabase",
+                "python-modules": [
+                    f"airflow_provider_supabase.operators.{name}"
+                    for name in (
+                        "projects",
+                        "functions",
+                        "secrets",
+                        "custom_hostname",
+                        "network",
+                        "types",
+                        "pgsodium",
+                        "organizations",
+                    )
+                ],
+            }
+        ],
+        "sensors": [
+            {
+                "integration-name": "Supabase",
+                "python-modules": [
+                    "airflow_provider_supabase.sensors.custom_hostname",
+                    "airflow_provider_supabase.sensors.project",
+                ],
+            }
+        ],
+        "triggers": [
+            {
+                "integration-name": "Supabase",
+                "python-modules": ["airflow_provider_supabase.triggers.supabase"],
+            }
+        ],
+        "extra-links": ["airflow_provider_supabase.operators.projects.SupabaseProjectLink"],
+        "connection-types": [
+            {
+                "hook-class-name": _HOOK,
+                "hook-name": "Supabase",
+                "connection-type": "supabase",
+                "conn-fields": {
+                    "timeout": {
+                        "label": "Request timeout (seconds)",
+                        "schema": {"type": ["number", "null"], "default": 30},
+                    },
+                    "max_retries": {
+                        "label": "Max retries per request",
+                        "schema": {"type": ["integer", "null"], "default": 5},
+                    },
+                    "retry_max_wait": {
+                        "label": "Longest wait between retries (seconds)",
+                        "schema": {"type": ["number", "null"], "default": 60},
+                    },
+                },
+                "ui-field-behaviour": {
+                    "hidden-fields": ["schema", "login", "port", "extra"],
+                    "relabeling": {"password": "Access Token", "host": "API URL"},
+                    "placeholders": {
+                        "password": "sbp_... (personal access token)",
+                        "host": "https://api.supabase.com",
+                    },
+                },
+            }
+        ],
+    }

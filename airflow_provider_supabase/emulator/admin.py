@@ -1,0 +1,119 @@
+"""``/_emulator/...`` control endpoints for an emulator run as a separate process: no auth, no limits, no log.
+
+GET  /_emulator/state                       the state snapshot
+GET  /_emulator/requests                    the request log
+POST /_emulator/reset                       clear state, faults, log and rate-limit counters
+GET|POST|DELETE /_emulator/faults           list / inject (body: Fault fields) / clear faults
+GET|POST /_emulator/config                  read / change (body: fields of Emulator.configure)
+POST /_emulator/organizations               seed an organization {"name"}
+POST /_emulator/projects                    seed a project {"name", "organization_slug", "region"?, "status"?}
+POST /_emulator/projects/{ref}/status       force a project status {"status"}
+POST /_emulator/projects/{ref}/network-bans add bans {"ipv4_addresses": [...]}
+POST /_emulator/plans/projects              {"name", "final_status"?}
+POST /_emulator/plans/hostnames             {"hostname", "ssl_error"?}
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from typing import TYPE_CHECKING, Any
+
+from airflow_provider_supabase.emulator.faults import Fault
+from airflow_provider_supabase.emulator.wire import ApiError, Reply, error_reply, json_reply
+
+if TYPE_CHECKING:
+    from airflow_provider_supabase.emulator.app import EmulatorApp
+
+_PROJECT_ACTION = re.compile(r"^/_emulator/projects/([^/]+)/(status|network-bans)$")
+DEFAULT_SSL_ERROR = "CAA record for example.com prevents issuance"
+
+
+def handle_admin(app: EmulatorApp, method: str, path: str, content_type: str, body: bytes) -> Reply:
+    try:
+        return _dispatch(app, method, path.rstrip("/"), body)
+    except ApiError as exc:
+        return error_reply(exc.status, exc.message)
+    except KeyError as exc:
+        return error_reply(404, str(exc.args[0]) if exc.args else "Not found")
+    except (TypeError, ValueError) as exc:
+        return error_reply(400, str(exc))
+
+
+def _object(body: bytes) -> dict[str, Any]:
+    if not body.strip():
+        return {}
+    try:
+        value = json.loads(body)
+    except ValueError:
+        raise ApiError(400, "Invalid request body: not valid JSON") from None
+    if not isinstance(value, dict):
+        raise ApiError(400, "Invalid request body: expected a JSON object")
+    return value
+
+
+def _required(data: dict[str, Any], key: str) -> Any:
+    if key not in data:
+        raise ApiError(400, f"Invalid request body: {key!r} is required")
+    return data[key]
+
+
+def _dispatch(app: EmulatorApp, method: str, path: str, body: bytes) -> Reply:
+    route = (method, path)
+    if route == ("GET", "/_emulator/state"):
+        with app.lock:
+            return json_reply(200, app.state.snapshot())
+    if route == ("GET", "/_emulator/requests"):
+        return json_reply(200, [r.to_dict() for r in app.requests()])
+    if route == ("POST", "/_emulator/reset"):
+        app.reset()
+        return json_reply(200, {})
+    if route == ("GET", "/_emulator/faults"):
+        with app.lock:
+            return json_reply(200, [f.to_dict() for f in app.faults])
+    if route == ("POST", "/_emulator/faults"):
+        return json_reply(201, app.inject(Fault(**_object(body))).to_dict())
+    if route == ("DELETE", "/_emulator/faults"):
+        app.clear_faults()
+        return json_reply(200, {})
+    if route == ("GET", "/_emulator/config"):
+        return json_reply(200, dataclasses.asdict(app.config))
+    if route == ("POST", "/_emulator/config"):
+        return json_reply(200, dataclasses.asdict(app.configure(**_object(body))))
+    if route == ("POST", "/_emulator/organizations"):
+        data = _object(body)
+        with app.lock:
+            return json_reply(201, app.state.seed_organization(_required(data, "name")))
+    if route == ("POST", "/_emulator/projects"):
+        data = _object(body)
+        with app.lock:
+            project = app.state.seed_project(
+                _required(data, "name"),
+                _required(data, "organization_slug"),
+                data.get("region", "us-east-1"),
+                data.get("status", "ACTIVE_HEALTHY"),
+            )
+        return json_reply(201, project)
+    if route == ("POST", "/_emulator/plans/projects"):
+        data = _object(body)
+        name, final_status = _required(data, "name"), data.get("final_status", "INIT_FAILED")
+        with app.lock:
+            app.state.plan_project(name, final_status)
+        return json_reply(201, {"name": name, "final_status": final_status})
+    if route == ("POST", "/_emulator/plans/hostnames"):
+        data = _object(body)
+        hostname, ssl_error = _required(data, "hostname"), data.get("ssl_error", DEFAULT_SSL_ERROR)
+        with app.lock:
+            app.state.plan_hostname(hostname, ssl_error)
+        return json_reply(201, {"hostname": hostname, "ssl_error": ssl_error})
+    action = _PROJECT_ACTION.match(path)
+    if action is not None and method == "POST":
+        ref, what = action.groups()
+        data = _object(body)
+        with app.lock:
+            if what == "status":
+                return json_reply(200, app.state.set_project_status(ref, _required(data, "status")))
+            bans = app.state.add_network_bans(ref, list(_required(data, "ipv4_addresses")))
+        return json_reply(200, {"banned_ipv4_addresses": bans})
+    raise ApiError(404, f"Unknown emulator control endpoint: {method} {path}")
