@@ -61,6 +61,21 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": ["airflow_provider_supabase.triggers.supabase"],
             }
         ],
+        "config": {
+            "supabase": {
+                "description": "Supabase provider settings.",
+                "options": {
+                    "min_reverify_interval": {
+                        "description": "Least seconds between custom-hostname reverify calls per project. The "
+                        "API allows 10 a minute; lower it only for tests against an emulator.\n",
+                        "version_added": "0.1.0",
+                        "type": "float",
+                        "example": "6.0",
+                        "default": "6.0",
+                    }
+                },
+            }
+        },
         "extra-links": ["airflow_provider_supabase.operators.projects.SupabaseProjectLink"],
         "connection-types": [
             {
