@@ -65,14 +65,16 @@ def _bool_param(value: bool) -> str:
     return "true" if value else "false"
 
 
-def _newest_named(name: str, **match: Any):
-    """Recovery pick: the newest listed resource with this name (and matching fields)."""
+def _newest_named(name: str, organization: str | None = None):
+    """Recovery pick: the newest listed resource with this name (in this organization, for projects: the
+    same name may exist in another organization the token can see)."""
 
     def pick(items: Any) -> Any:
         found = [
             item
             for item in items or []
-            if item.get("name") == name and all(item.get(k) == v for k, v in match.items() if v is not None)
+            if item.get("name") == name
+            and (organization is None or organization in (item.get("organization_slug"), item.get("organization_id")))
         ]
         found.sort(key=lambda item: str(item.get("created_at") or ""))
         return found[-1] if found else None
@@ -182,7 +184,7 @@ class _Endpoints:
                 "/v1/projects",
                 json=body,
                 idempotent=False,
-                recovery=Recovery("/v1/projects", _newest_named(name)),
+                recovery=Recovery("/v1/projects", _newest_named(name, org)),
             )
         )
 
