@@ -1,4 +1,4 @@
-"""Canonical source digest of an Edge Function, shared by the emulator and the deploy operator.
+"""Canonical source digest of an Edge Function, shared by the deploy operator and the emulator.
 
 The emulator reports it as ``ezbr_sha256`` so a client can tell whether a deploy would change anything:
 
@@ -6,7 +6,7 @@ The emulator reports it as ``ezbr_sha256`` so a client can tell whether a deploy
 * a multipart deploy has :func:`source_digest` of its files: SHA-256 over, for every file in path order,
   ``path.encode() + b"\\0" + content + b"\\0"``.
 
-This module must stay dependency-free (hashlib and typing only): the operator imports it without the emulator.
+This module must stay dependency-free (hashlib only): workers import it to decide whether a deploy is needed.
 """
 
 from __future__ import annotations

@@ -16,8 +16,8 @@ import time
 import uuid
 from typing import Any
 
+from airflow_provider_supabase.digest import body_digest, source_digest
 from airflow_provider_supabase.emulator import schemas
-from airflow_provider_supabase.emulator.digest import body_digest, source_digest
 from airflow_provider_supabase.emulator.model import (
     HOSTNAME_STEPS,
     Function,
