@@ -1,0 +1,71 @@
+"""Plumbing shared by every Supabase operator: the connection field, a lazily built hook, secret masking."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from functools import cached_property
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from airflow.sdk import BaseOperator
+
+if TYPE_CHECKING:
+    import jinja2
+    from airflow.sdk import Context
+
+    from airflow_provider_supabase.hooks.supabase import SupabaseHook
+
+
+class SupabaseBaseOperator(BaseOperator):
+    """Base for the provider's operators.
+
+    ``__init__`` only stores arguments: DAG files are parsed every few seconds, so the hook (and with it
+    ``requests`` and the connection lookup) is built on first use inside ``execute``.
+
+    :param supabase_conn_id: Airflow connection of type ``supabase`` (templated).
+    """
+
+    template_fields: Sequence[str] = ("supabase_conn_id",)
+    # Template fields whose rendered values are secrets; see ``_secret_values``.
+    secret_fields: ClassVar[tuple[str, ...]] = ()
+
+    def __init__(self, *, supabase_conn_id: str = "supabase_default", **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.supabase_conn_id = supabase_conn_id
+
+    @cached_property
+    def hook(self) -> SupabaseHook:
+        from airflow_provider_supabase.hooks.supabase import SupabaseHook
+
+        return SupabaseHook(supabase_conn_id=self.supabase_conn_id)
+
+    def _secret_values(self) -> Iterable[Any]:
+        """The rendered secret values to mask; subclasses holding structured secrets override this."""
+        return (getattr(self, name, None) for name in self.secret_fields)
+
+    def _mask_secrets(self) -> None:
+        from airflow.sdk.log import mask_secret
+
+        for value in self._secret_values():
+            # Masked one by one and without a name: given a name, the masker only hides values whose
+            # name looks sensitive ("password", "token"...), and a secret called "STRIPE_WEBHOOK" would leak.
+            if isinstance(value, str) and value:
+                mask_secret(value)
+
+    def render_template_fields(self, context: Context, jinja_env: jinja2.Environment | None = None) -> None:
+        super().render_template_fields(context, jinja_env)
+        # The runner stores the rendered fields (redacted) right after this returns and before execute().
+        self._mask_secrets()
+
+    def _do_render_template_fields(
+        self,
+        parent: Any,
+        template_fields: Iterable[str],
+        context: Context,
+        jinja_env: jinja2.Environment,
+        seen_oids: set[int],
+    ) -> None:
+        super()._do_render_template_fields(parent, template_fields, context, jinja_env, seen_oids)
+        # A mapped task (.partial().expand()) renders its unmapped operator through this method and never
+        # calls render_template_fields on it, so masking here too is what protects mapped secrets.
+        if parent is self:
+            self._mask_secrets()
