@@ -27,8 +27,9 @@ class DagRunResult:
 
 
 def run_dag_file(
-    dags_folder: Path, source: str, dag_id: str, *, capfd=None, run_conf: dict | None = None
+    dags_folder: Path, source: str, dag_id: str, *, capfd=None, run_conf: dict | None = None, **test_kwargs: Any
 ) -> DagRunResult:
+    """``test_kwargs`` go to ``dag.test()`` (e.g. ``run_after`` or ``logical_date`` for a scheduled run)."""
     from airflow.dag_processing.dagbag import DagBag
     from airflow.models.renderedtifields import RenderedTaskInstanceFields
     from airflow.models.taskinstance import TaskInstance
@@ -44,7 +45,7 @@ def run_dag_file(
     assert dag is not None, f"{dag_id} not found in {path}"
     if capfd is not None:
         capfd.readouterr()
-    dagrun = dag.test(run_conf=run_conf)
+    dagrun = dag.test(run_conf=run_conf, **test_kwargs)
     log = ""
     if capfd is not None:
         out, err = capfd.readouterr()

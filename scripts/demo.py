@@ -1,0 +1,262 @@
+"""`make demo`: run the example DAGs with `airflow dags test` against a local emulator, then show what they built.
+
+Uses a scratch AIRFLOW_HOME (SQLite) and the Supabase Management API emulator on 127.0.0.1, so it needs no
+account and touches nothing outside its temporary directory. Exits 0 only if every task of every run
+succeeded; the emulator (and any running Airflow command) is stopped on every exit, Ctrl-C included.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import shutil
+import signal
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+BIN = Path(sys.executable).parent
+PROVISION_DAG = "supabase_provision_project"
+ROTATION_DAG = "supabase_rotate_secrets"
+# Mirrors supabase_rotate_secrets.POOL / POOL_SLOTS: the scheduler will not start tasks whose pool is missing.
+POOL, POOL_SLOTS = "supabase_api", 4
+# A new project takes this long on the emulator, so the demo really waits (deferred) for it to be healthy.
+PROJECT_READY_SECONDS = 2.0
+COMMAND_TIMEOUT = 300
+
+
+class DemoFailed(Exception):
+    pass
+
+
+class Demo:
+    def __init__(self) -> None:
+        self.home = Path(tempfile.mkdtemp(prefix="supabase-demo-"))
+        self.env = self._airflow_env()
+        self.emulator: subprocess.Popen[bytes] | None = None
+        self.running: subprocess.Popen[bytes] | None = None
+        self.url = ""
+        self.failed_tasks: list[str] = []
+
+    def _airflow_env(self) -> dict[str, str]:
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW_CONN_", "AIRFLOW_VAR_"))}
+        env.update(
+            AIRFLOW_HOME=str(self.home),
+            AIRFLOW__CORE__DAGS_FOLDER=str(ROOT / "example_dags"),
+            AIRFLOW__CORE__LOAD_EXAMPLES="False",
+            AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{self.home / 'airflow.db'}",
+            PYTHONWARNINGS="ignore",
+        )
+        return env
+
+    # ------------------------------------------------------------------ processes
+
+    def run(self, title: str, *args: str, log_name: str) -> None:
+        """Run an Airflow CLI command, its output in a log file; fail with the log's tail if it fails."""
+        log_path = self.home / f"{log_name}.log"
+        print(f"- {title} ...", end="", flush=True)
+        started = time.monotonic()
+        with log_path.open("wb") as log:
+            self.running = subprocess.Popen([str(BIN / "airflow"), *args], env=self.env, stdout=log, stderr=log)
+            try:
+                code = self.running.wait(timeout=COMMAND_TIMEOUT)
+            except subprocess.TimeoutExpired:
+                code = None
+            finally:
+                self._stop(self.running, "airflow")
+                self.running = None
+        elapsed = time.monotonic() - started
+        if code != 0:
+            print(f" FAILED ({'timed out' if code is None else f'exit {code}'}, {elapsed:.1f}s)")
+            tail = log_path.read_text(errors="replace").splitlines()[-40:]
+            print("\n".join(f"    | {line}" for line in tail))
+            raise DemoFailed(f"{title} failed; full log: {log_path}")
+        print(f" done ({elapsed:.1f}s)")
+
+    def start_emulator(self) -> None:
+        out = self.home / "emulator.out"
+        with out.open("wb") as stdout, (self.home / "emulator.err").open("wb") as stderr:
+            self.emulator = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "airflow_provider_supabase.emulator",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    "0",
+                    "--project-ready-seconds",
+                    str(PROJECT_READY_SECONDS),
+                ],
+                env=self.env,
+                stdout=stdout,
+                stderr=stderr,
+            )
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            first = out.read_text().partition("\n")
+            if first[1]:
+                self.url = first[0].rsplit(" ", 1)[-1]
+                print(f"- Emulator listening on {self.url} (pid {self.emulator.pid})")
+                return
+            if self.emulator.poll() is not None:
+                break
+            time.sleep(0.05)
+        err = (self.home / "emulator.err").read_text(errors="replace")
+        raise DemoFailed(f"the emulator did not start:\n{err}")
+
+    @staticmethod
+    def _stop(process: subprocess.Popen[bytes] | None, name: str) -> None:
+        if process is None or process.poll() is not None:
+            return
+        process.terminate()
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            print(f"  ({name} did not stop on SIGTERM; killing it)")
+            process.kill()
+            process.wait()
+
+    def stop(self) -> None:
+        self._stop(self.running, "airflow")
+        self._stop(self.emulator, "emulator")
+
+    # ------------------------------------------------------------------ state
+
+    def emulator_state(self) -> dict[str, Any]:
+        with urllib.request.urlopen(f"{self.url}/_emulator/state", timeout=10) as response:
+            return json.load(response)
+
+    def latest_run(self, dag_id: str) -> tuple[dict[str, str], Any]:
+        """Task states of the DAG's latest run, and its `report` XCom (if any), from the metadata database."""
+        with sqlite3.connect(self.home / "airflow.db") as db:
+            (run_id,) = db.execute(
+                "SELECT run_id FROM dag_run WHERE dag_id = ? ORDER BY id DESC LIMIT 1", (dag_id,)
+            ).fetchone()
+            rows = db.execute(
+                "SELECT task_id, map_index, state FROM task_instance WHERE dag_id = ? AND run_id = ?",
+                (dag_id, run_id),
+            ).fetchall()
+            report = db.execute(
+                "SELECT value FROM xcom WHERE dag_id = ? AND run_id = ? AND task_id = 'report' "
+                "AND key = 'return_value'",
+                (dag_id, run_id),
+            ).fetchone()
+        states = {task if index < 0 else f"{task}[{index}]": str(state) for task, index, state in rows}
+        return states, json.loads(report[0]) if report else None
+
+    def check_tasks(self, dag_id: str) -> Any:
+        states, report = self.latest_run(dag_id)
+        bad = {task: state for task, state in sorted(states.items()) if state != "success"}
+        print(f"  {len(states) - len(bad)}/{len(states)} tasks succeeded")
+        for task, state in bad.items():
+            print(f"  ! {task}: {state}")
+            self.failed_tasks.append(f"{dag_id}.{task}")
+        return report
+
+    # ------------------------------------------------------------------ the demo
+
+    def main(self) -> int:
+        started = time.monotonic()
+        print(f"Supabase provider demo (scratch Airflow home: {self.home})")
+        self.start_emulator()
+        self.env["AIRFLOW_CONN_SUPABASE_DEFAULT"] = json.dumps(
+            {"conn_type": "supabase", "host": self.url, "password": "sbp_" + secrets.token_hex(20)}
+        )
+        # What a real deployment keeps in its secrets backend; the DAGs read them only at run time.
+        self.env["AIRFLOW_VAR_SUPABASE_DB_PASSWORD"] = secrets.token_urlsafe(24)
+        self.env["AIRFLOW_VAR_STRIPE_SECRET_KEY"] = "sk_test_" + secrets.token_hex(16)
+        self.env["AIRFLOW_CONN_SMTP_DEFAULT"] = json.dumps(
+            {"conn_type": "smtp", "host": "smtp.example.com", "login": "postmaster", "password": secrets.token_hex(16)}
+        )
+        self.run("airflow db migrate", "db", "migrate", log_name="db-migrate")
+        self.run(
+            f"airflow pools set {POOL} {POOL_SLOTS}",
+            *("pools", "set", POOL, str(POOL_SLOTS), "Supabase Management API calls"),
+            log_name="pools-set",
+        )
+
+        types_path = self.home / "database.types.ts"
+        conf = json.dumps({"types_output_path": str(types_path)})
+        self.run(
+            f"airflow dags test {PROVISION_DAG}", "dags", "test", PROVISION_DAG, "-c", conf, log_name=PROVISION_DAG
+        )
+        self.check_tasks(PROVISION_DAG)
+
+        refs = sorted(self.emulator_state()["projects"])
+        self.env["AIRFLOW_VAR_SUPABASE_ROTATION_PROJECTS"] = json.dumps(refs)
+        self.run(f"airflow dags test {ROTATION_DAG}", "dags", "test", ROTATION_DAG, log_name=ROTATION_DAG)
+        report = self.check_tasks(ROTATION_DAG)
+
+        print_summary(self.url, self.emulator_state(), report, types_path)
+        print(f"\nDemo finished in {time.monotonic() - started:.1f}s.")
+        if self.failed_tasks:
+            print(f"FAILED tasks: {', '.join(self.failed_tasks)} (logs in {self.home})")
+            return 1
+        return 0
+
+
+def print_summary(url: str, state: dict[str, Any], report: Any, types_path: Path) -> None:
+    print(f"\nWhat now exists on the emulator ({url}):")
+    organizations = state["organizations"]
+    for ref, project in sorted(state["projects"].items()):
+        org = organizations.get(project["organization_slug"], {})
+        print(f"  Project    {project['name']} (ref {ref}) in organization {org.get('name', '?')}")
+        print(f"             {project['region']}, {project['status']}")
+        network = (state["network_restrictions"].get(ref) or {}).get("config") or {}
+        print(
+            "  Network    Postgres reachable from "
+            f"{', '.join(network.get('dbAllowedCidrs') or []) or 'nowhere'} (IPv4), "
+            f"{', '.join(network.get('dbAllowedCidrsV6') or []) or 'nowhere'} (IPv6)"
+        )
+        names = sorted(state["secrets"].get(ref) or {})
+        print(f"  Secrets    {', '.join(names) or '(none)'}")
+        if isinstance(report, dict) and ref in report:
+            changed = "; ".join(f"{action} {', '.join(names)}" for action, names in report[ref].items())
+            print(f"             rotation: {changed or 'nothing changed'}")
+        for slug, function in sorted((state["functions"].get(ref) or {}).items()):
+            jwt = "JWT required" if function.get("verify_jwt") else "public"
+            print(f"  Function   {slug} v{function['version']} ({function['status']}, {jwt})")
+        hostname = state["hostnames"].get(ref) or {}
+        active = " (active)" if hostname.get("status") == "5_services_reconfigured" else ""
+        print(f"  Hostname   {hostname.get('custom_hostname') or '(none)'}: {hostname.get('status')}{active}")
+    if types_path.is_file():
+        lines = types_path.read_text().splitlines()
+        print(f"  Types      {len(lines)} lines of TypeScript, starting: {lines[0] if lines else ''}")
+
+
+def main() -> int:
+    demo = Demo()
+
+    def on_sigterm(signum: int, frame: object) -> None:
+        raise KeyboardInterrupt
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    keep_home = True
+    try:
+        code = demo.main()
+        keep_home = code != 0
+        return code
+    except DemoFailed as err:
+        print(f"\nDemo FAILED: {err}")
+        return 1
+    except KeyboardInterrupt:
+        print("\nInterrupted; stopping the emulator.")
+        return 130
+    finally:
+        demo.stop()
+        if keep_home:
+            print(f"Logs kept in {demo.home}")
+        else:
+            shutil.rmtree(demo.home, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
