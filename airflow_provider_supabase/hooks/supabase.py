@@ -57,8 +57,8 @@ def _project_path(ref: Any, suffix: str = "") -> tuple[str, str]:
 
 
 def _function_path(ref: Any, slug: Any, suffix: str = "") -> tuple[str, str]:
-    path, template = _project_path(ref, f"/functions/{validate_slug(slug)}{suffix}")
-    return path, template.replace(f"/functions/{slug}", "/functions/{function_slug}")
+    path = _project_path(ref, f"/functions/{validate_slug(slug)}{suffix}")[0]
+    return path, f"/v1/projects/{{ref}}/functions/{{function_slug}}{suffix}"
 
 
 def _bool_param(value: bool) -> str:
@@ -415,11 +415,11 @@ class _ConnectionMixin:
             from wtforms import StringField
         except ImportError:  # Airflow 3.2+ has no FAB form; conn-fields in provider info replace this
             return {}
+        from airflow_provider_supabase import get_provider_info
+
+        fields = get_provider_info()["connection-types"][0]["conn-fields"]
         return {
-            key: StringField(lazy_gettext(spec["label"]), widget=BS3TextFieldWidget())
-            for key, spec in __import__("airflow_provider_supabase")
-            .get_provider_info()["connection-types"][0]["conn-fields"]
-            .items()
+            key: StringField(lazy_gettext(spec["label"]), widget=BS3TextFieldWidget()) for key, spec in fields.items()
         }
 
 
