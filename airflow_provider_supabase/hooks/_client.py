@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import json
+import os
 import threading
 import time
 from collections.abc import Callable, Mapping
@@ -22,6 +23,7 @@ DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_RETRIES = 5
 DEFAULT_RETRY_MAX_WAIT = 60.0
 _TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
 
 
 def _airflow_version() -> str:
@@ -128,10 +130,16 @@ def settings_from_connection(
     verify: bool | str = True
     if "verify" in extras:
         raw = extras["verify"]
-        if isinstance(raw, str) and raw.strip().lower() not in _TRUE | {"0", "false", "no", "off"}:
-            verify = raw  # a CA bundle path
-        else:
+        if isinstance(raw, str) and raw.strip().lower() not in _TRUE | _FALSE:
+            if not os.path.exists(raw):
+                raise SupabaseInputError(
+                    "verify", f"{raw!r} is neither true/false nor an existing CA bundle file or directory"
+                )
+            verify = raw
+        elif isinstance(raw, (bool, int, str)):
             verify = _as_bool(raw)
+        else:
+            raise SupabaseInputError("verify", f"must be true, false or a CA bundle path, got {raw!r}")
     return ClientSettings(
         base_url=normalize_base_url(
             conn.host, conn.port, allow_insecure_http=_as_bool(extras.get("allow_insecure_http", False))
@@ -148,13 +156,25 @@ def settings_from_connection(
 class Recovery:
     """How to find out whether an uncertain non-idempotent request already took effect.
 
-    ``pick`` gets the parsed response of ``GET path`` (``None`` when it answered 404) and returns the
-    resource the first attempt created, or ``None`` to send the request again.
+    ``pick(found, existed)`` gets the parsed response of ``GET path`` (``None`` when it answered 404) and
+    the identities listed before the first attempt, and returns the resource the call created, or ``None``
+    to send the request again. With ``baseline`` the hook lists ``path`` once before the first attempt, so
+    a same-named resource that already existed is never mistaken for the one this call created.
     """
 
     path: str
-    pick: Callable[[Any], Any]
+    pick: Callable[[Any, frozenset[str]], Any]
     params: Mapping[str, Any] | None = None
+    baseline: bool = False
+
+
+def identities(items: Any) -> frozenset[str]:
+    """The ids (or refs, or slugs) of a listing, for ``Recovery.baseline``."""
+    if not isinstance(items, list):
+        return frozenset()
+    return frozenset(
+        str(item.get("id") or item.get("ref") or item.get("slug")) for item in items if isinstance(item, Mapping)
+    )
 
 
 @dataclass(frozen=True)
@@ -312,7 +332,9 @@ class Attempts:
     """What one call remembers across its retries: whether an earlier attempt may have taken effect.
 
     After such an uncertain failure, a request with a ``Recovery`` first looks for what it created, and a
-    DELETE that now answers 404 is done (the uncertain attempt deleted it).
+    DELETE that now answers 404 is done (the uncertain attempt deleted it). A create that timed out is
+    never sent again in the same call: the server may still be working on it, so the hook only keeps
+    looking, and in the end fails; a task retry then adopts the resource once it exists.
     """
 
     def __init__(self, request: Request, timeout: float) -> None:
@@ -320,6 +342,14 @@ class Attempts:
         self.timeout = timeout
         self.uncertain = False
         self.settle = 0.0
+        self.may_resend = True
+        self.existed: frozenset[str] = frozenset()
+
+    def baseline(self) -> Request | None:
+        recovery = self.request.recovery
+        if recovery is None or not recovery.baseline:
+            return None
+        return Request("GET", recovery.path, recovery.path, params=recovery.params)
 
     def lookup(self) -> Request | None:
         recovery = self.request.recovery
@@ -334,18 +364,33 @@ class Attempts:
         return settle
 
     def recovered(self, found: Any) -> Any:
-        """The adopted resource (transformed like a normal result), or None to send again."""
+        """The adopted resource (transformed like a normal result), or None when nothing was found."""
         assert self.request.recovery is not None
-        resource = self.request.recovery.pick(found)
+        resource = self.request.recovery.pick(found, self.existed)
         if resource is not None and self.request.transform is not None:
             return self.request.transform(resource)
         return resource
+
+    def check_may_send(self) -> None:
+        """Refuse to send a timed-out create again (retryable, so the next attempt looks once more)."""
+        if self.may_resend:
+            return
+        req = self.request
+        raise error(
+            req,
+            "the request timed out and may still complete on the server; it is not sent again, to avoid a "
+            "duplicate (a task retry adopts the resource once it exists)",
+            None,
+            retryable=True,
+            uncertain=True,
+        )
 
     def failed(self, err: SupabaseApiError) -> bool:
         """Record a failed attempt; True when it in fact means success."""
         if self.uncertain and self.request.method == "DELETE" and err.status_code == 404:
             return True
         self.uncertain = self.uncertain or err.uncertain
-        if err.timed_out and self.request.recovery is not None:
+        if err.timed_out and self.request.recovery is not None and not self.request.idempotent:
             self.settle = self.timeout
+            self.may_resend = False
         return False

@@ -22,6 +22,7 @@ from airflow_provider_supabase.hooks._client import (
     ClientSettings,
     Recovery,
     Request,
+    identities,
     interpret,
     settings_from_connection,
     transport_error,
@@ -66,20 +67,31 @@ def _bool_param(value: bool) -> str:
 
 
 def _newest_named(name: str, organization: str | None = None):
-    """Recovery pick: the newest listed resource with this name (in this organization, for projects: the
-    same name may exist in another organization the token can see)."""
+    """Recovery pick: the newest listed resource with this name that did not exist before the call (in this
+    organization, for projects: the same name may exist in another organization the token can see)."""
 
-    def pick(items: Any) -> Any:
+    def pick(items: Any, existed: frozenset[str]) -> Any:
         found = [
             item
             for item in items or []
             if item.get("name") == name
+            and identities([item]).isdisjoint(existed)
             and (organization is None or organization in (item.get("organization_slug"), item.get("organization_id")))
         ]
         found.sort(key=lambda item: str(item.get("created_at") or ""))
         return found[-1] if found else None
 
     return pick
+
+
+def _found(found: Any, existed: frozenset[str]) -> Any:
+    """Recovery pick for a resource addressed by a unique key (a function slug): found means created."""
+    return found
+
+
+def _activated(found: Any, existed: frozenset[str]) -> Any:
+    """Recovery pick for activate: a second activate is refused once active, so active means done."""
+    return found if isinstance(found, Mapping) and found.get("status") == "5_services_reconfigured" else None
 
 
 def _check_update_fields(fields: Mapping[str, Any]) -> None:
@@ -134,7 +146,7 @@ class _Endpoints:
                 "/v1/organizations",
                 json={"name": name},
                 idempotent=False,
-                recovery=Recovery("/v1/organizations", _newest_named(name)),
+                recovery=Recovery("/v1/organizations", _newest_named(name), baseline=True),
             )
         )
 
@@ -184,7 +196,7 @@ class _Endpoints:
                 "/v1/projects",
                 json=body,
                 idempotent=False,
-                recovery=Recovery("/v1/projects", _newest_named(name, org)),
+                recovery=Recovery("/v1/projects", _newest_named(name, org), baseline=True),
             )
         )
 
@@ -254,7 +266,7 @@ class _Endpoints:
                 json=payload,
                 params=query or None,
                 idempotent=False,
-                recovery=Recovery(fn_path, lambda found: found),
+                recovery=Recovery(fn_path, _found),
             )
         )
 
@@ -321,7 +333,9 @@ class _Endpoints:
         return self._run(Request("POST", *_project_path(ref, "/custom-hostname/reverify")))
 
     def activate_custom_hostname(self, ref: str) -> Any:
-        return self._run(Request("POST", *_project_path(ref, "/custom-hostname/activate")))
+        path = _project_path(ref, "/custom-hostname/activate")
+        lookup = _project_path(ref, "/custom-hostname")[0]
+        return self._run(Request("POST", *path, recovery=Recovery(lookup, _activated)))
 
     # pgsodium --------------------------------------------------------------------------------
     def get_pgsodium_config(self, ref: str) -> Any:
@@ -460,7 +474,6 @@ class SupabaseHook(_ConnectionMixin, _Endpoints, BaseHook):
             session = requests.Session()
             session.headers.update(settings.headers)
             session.verify = settings.verify
-            session.max_redirects = 0
             self._session = session
         return self._session
 
@@ -487,6 +500,8 @@ class SupabaseHook(_ConnectionMixin, _Endpoints, BaseHook):
                 files=request.files,
                 timeout=(min(10.0, settings.timeout), settings.timeout),
                 allow_redirects=False,
+                # Per request: requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override session.verify.
+                verify=settings.verify,
             )
         except (requests.exceptions.ConnectTimeout, requests.exceptions.SSLError) as exc:
             raise transport_error(request, exc, sent=False) from None
@@ -524,11 +539,15 @@ class SupabaseHook(_ConnectionMixin, _Endpoints, BaseHook):
         settings = self.settings  # reads the connection and builds the retry policy once
         assert self._policy is not None
         attempts = Attempts(request, settings.timeout)
+        baseline = attempts.baseline()
+        if baseline is not None:
+            attempts.existed = identities(self._run(baseline))
         for attempt in self._policy.retrying(self.log):
             with attempt:
                 adopted = self._lookup(attempts)
                 if adopted is not None:
                     return adopted
+                attempts.check_may_send()
                 try:
                     return self._send(request)
                 except SupabaseApiError as err:
@@ -675,11 +694,15 @@ class SupabaseAsyncHook(_ConnectionMixin, _Endpoints, BaseHook):
         settings = await self.asettings()
         assert self._policy is not None
         attempts = Attempts(request, settings.timeout)
+        baseline = attempts.baseline()
+        if baseline is not None:
+            attempts.existed = identities(await self._run(baseline))
         async for attempt in self._policy.async_retrying(self.log):
             with attempt:
                 adopted = await self._lookup(attempts)
                 if adopted is not None:
                     return adopted
+                attempts.check_may_send()
                 try:
                     return await self._send(request)
                 except SupabaseApiError as err:
