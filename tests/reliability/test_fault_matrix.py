@@ -1,0 +1,341 @@
+"""Fault matrix: every endpoint kind under every fault the emulator can inject, through the sync and async hooks.
+
+One fault (the API's bad minute) must be survived: the call returns what a fault-free call returns, creates no
+duplicate, and leaves the emulator's whole state as a fault-free run of the same call leaves it. An outage longer
+than the retries must fail with a clear ``SupabaseApiError`` and leave nothing half-applied.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import pytest
+
+from airflow_provider_supabase.exceptions import SupabaseApiError
+from airflow_provider_supabase.hooks.supabase import SupabaseAsyncHook, SupabaseHook
+from tests.reliability._support import names, normalise, record, wait_for_in_flight
+
+DB_PASS = "matrix-db-pass-0123"
+ROOT_KEY = "ab" * 32
+HOSTNAME = "api.example.com"
+BODY_V1 = "Deno.serve(() => new Response('v1'))"
+BODY_V2 = "Deno.serve(() => new Response('v2'))"
+DEPLOY_FILES = {"index.ts": "import { hi } from './lib/hi.ts'\nDeno.serve(hi)\n", "lib/hi.ts": "export const hi = 1\n"}
+# The client gives up after TIMEOUT; the server applies the request after DELAY all the same (a slow server). A
+# create's recovery waits TIMEOUT again before looking for what it created, so DELAY < 2 * TIMEOUT is adopted.
+TIMEOUT = 0.4
+DELAY = 0.55
+MAX_RETRIES_FOR_OUTAGE = 2
+
+
+# Setups: the state each call starts from (built through the emulator and a fault-free hook). ------------------
+def _org(emu, hook) -> dict[str, str]:
+    return {"org": emu.seed_organization("Acme")["slug"]}
+
+
+def _project(emu, hook) -> dict[str, str]:
+    ctx = _org(emu, hook)
+    ctx["ref"] = emu.seed_project("acme-prod", ctx["org"])["ref"]
+    return ctx
+
+
+def _with_secrets(emu, hook) -> dict[str, str]:
+    ctx = _project(emu, hook)
+    hook.create_secrets(ctx["ref"], {"KEEP": "keep-value", "OLD": "old-value", "GONE": "gone-value"})
+    return ctx
+
+
+def _with_function(emu, hook) -> dict[str, str]:
+    ctx = _project(emu, hook)
+    hook.create_function(ctx["ref"], "hello", "Hello", BODY_V1, verify_jwt=False)
+    return ctx
+
+
+def _hostname_at(step: int) -> Callable[[Any, SupabaseHook], dict[str, str]]:
+    def setup(emu, hook) -> dict[str, str]:
+        ctx = _project(emu, hook)
+        hook.initialize_custom_hostname(ctx["ref"], HOSTNAME)
+        for _ in range(step - 2):
+            hook.reverify_custom_hostname(ctx["ref"])
+        return ctx
+
+    return setup
+
+
+def _nothing(emu, hook) -> dict[str, str]:
+    return {}
+
+
+@dataclass(frozen=True)
+class Call:
+    name: str
+    kind: str  # the endpoint kind, as the report groups them
+    method: str  # the faulted request
+    template: str
+    run: Callable[[Any, dict[str, str]], Any]
+    check: Callable[[Any, dict[str, str]], bool]
+    setup: Callable[[Any, SupabaseHook], dict[str, str]] = _project
+    creates: str | None = None  # the state table a duplicate would show up in
+    chosen: tuple[str, ...] = field(default=())  # values the call sets that the normaliser must not hide
+
+
+CALLS = [
+    Call(
+        "list_projects",
+        "list",
+        "GET",
+        "/v1/projects",
+        lambda h, c: h.list_projects(),
+        lambda r, c: [p["name"] for p in r] == ["acme-prod"],
+    ),
+    Call(
+        "get_project",
+        "get",
+        "GET",
+        "/v1/projects/{ref}",
+        lambda h, c: h.get_project(c["ref"]),
+        lambda r, c: r["ref"] == c["ref"],
+    ),
+    Call(
+        "create_organization",
+        "create",
+        "POST",
+        "/v1/organizations",
+        lambda h, c: h.create_organization("Initech"),
+        lambda r, c: r["name"] == "Initech",
+        setup=_nothing,
+        creates="organizations",
+    ),
+    Call(
+        "create_project",
+        "create",
+        "POST",
+        "/v1/projects",
+        lambda h, c: h.create_project("web", organization_slug=c["org"], db_pass=DB_PASS, region="eu-west-1"),
+        lambda r, c: r["name"] == "web" and r["organization_slug"] == c["org"],
+        setup=_org,
+        creates="projects",
+        chosen=(DB_PASS,),
+    ),
+    Call(
+        "create_function",
+        "create",
+        "POST",
+        "/v1/projects/{ref}/functions",
+        lambda h, c: h.create_function(c["ref"], "hello", "Hello", BODY_V1, verify_jwt=False),
+        lambda r, c: r["slug"] == "hello" and r["verify_jwt"] is False,
+        creates="functions",
+    ),
+    Call(
+        "create_secrets",
+        "bulk upsert",
+        "POST",
+        "/v1/projects/{ref}/secrets",
+        lambda h, c: h.create_secrets(c["ref"], {"OLD": "new-value", "NEW": "brand-new-value"}),
+        lambda r, c: r is None,
+        setup=_with_secrets,
+    ),
+    Call(
+        "delete_secrets",
+        "bulk delete",
+        "DELETE",
+        "/v1/projects/{ref}/secrets",
+        lambda h, c: h.delete_secrets(c["ref"], ["OLD", "GONE"]),
+        lambda r, c: True,
+        setup=_with_secrets,
+    ),
+    Call(
+        "update_function",
+        "update (PATCH)",
+        "PATCH",
+        "/v1/projects/{ref}/functions/{function_slug}",
+        lambda h, c: h.update_function(c["ref"], "hello", body=BODY_V2, verify_jwt=False),
+        lambda r, c: r["slug"] == "hello" and r["verify_jwt"] is False,
+        setup=_with_function,
+    ),
+    Call(
+        "update_pgsodium_config",
+        "update (PUT)",
+        "PUT",
+        "/v1/projects/{ref}/pgsodium",
+        lambda h, c: h.update_pgsodium_config(c["ref"], ROOT_KEY),
+        lambda r, c: r["root_key"] == ROOT_KEY,
+        chosen=(ROOT_KEY,),
+    ),
+    Call(
+        "deploy_function",
+        "deploy",
+        "POST",
+        "/v1/projects/{ref}/functions/deploy",
+        lambda h, c: h.deploy_function(c["ref"], "hello-world", DEPLOY_FILES, verify_jwt=False),
+        lambda r, c: r["slug"] == "hello-world" and r["verify_jwt"] is False,
+        creates="functions",
+    ),
+    Call(
+        "initialize_custom_hostname",
+        "hostname step",
+        "POST",
+        "/v1/projects/{ref}/custom-hostname/initialize",
+        lambda h, c: h.initialize_custom_hostname(c["ref"], HOSTNAME),
+        lambda r, c: r["status"] == "2_initiated" and r["custom_hostname"] == HOSTNAME,
+    ),
+    Call(
+        "reverify_custom_hostname",
+        "hostname step",
+        "POST",
+        "/v1/projects/{ref}/custom-hostname/reverify",
+        lambda h, c: h.reverify_custom_hostname(c["ref"]),
+        lambda r, c: r["status"] == "4_origin_setup_completed",
+        setup=_hostname_at(3),
+    ),
+    Call(
+        "activate_custom_hostname",
+        "hostname step",
+        "POST",
+        "/v1/projects/{ref}/custom-hostname/activate",
+        lambda h, c: h.activate_custom_hostname(c["ref"]),
+        lambda r, c: r["status"] == "5_services_reconfigured",
+        setup=_hostname_at(4),
+    ),
+    Call(
+        "apply_network_restrictions",
+        "network apply",
+        "POST",
+        "/v1/projects/{ref}/network-restrictions/apply",
+        lambda h, c: h.apply_network_restrictions(c["ref"], ["203.0.113.0/24"], ["2001:db8::/32"]),
+        lambda r, c: r["config"] == {"dbAllowedCidrs": ["203.0.113.0/24"], "dbAllowedCidrsV6": ["2001:db8::/32"]},
+    ),
+]
+
+# One fault each: what the emulator does to the first matching request.
+FAULTS: dict[str, dict[str, Any]] = {
+    "429-retry-after": {"kind": "status", "status": 429, "retry_after": "1"},
+    "429-no-retry-after": {"kind": "status", "status": 429},
+    "500": {"kind": "status", "status": 500},
+    "502": {"kind": "status", "status": 502},
+    "503": {"kind": "status", "status": 503},
+    "504": {"kind": "status", "status": 504},
+    "drop-before-apply": {"kind": "drop"},
+    "drop-after-apply": {"kind": "drop_after"},
+    "timeout": {"kind": "delay", "delay": DELAY},
+    "malformed-json": {"kind": "malformed"},
+}
+
+# Outages: the fault on every attempt, so the retries run out. Timeouts are left out only to keep the suite fast;
+# drop-after-apply and timeout outages apply the request, so they cannot leave the state untouched by design.
+OUTAGES: dict[str, tuple[dict[str, Any], int | None]] = {
+    "429": ({"kind": "status", "status": 429, "retry_after": "1"}, 429),
+    "503": ({"kind": "status", "status": 503, "message": "upstream maintenance"}, 503),
+    "drop-before-apply": ({"kind": "drop"}, None),
+    "malformed-json": ({"kind": "malformed"}, 200),
+}
+
+# (call, fault) -> a bug this case exposes; such a case stays in the matrix as a strict xfail until it is fixed.
+KNOWN_BUGS: dict[tuple[str, str], str] = {}
+
+
+def _call(flavour: str, call: Call, ctx: dict[str, str]) -> Any:
+    if flavour == "sync":
+        hook = SupabaseHook()
+        try:
+            return call.run(hook, ctx)
+        finally:
+            hook.close()
+
+    async def main() -> Any:
+        async with SupabaseAsyncHook() as hook:
+            return await call.run(hook, ctx)
+
+    return asyncio.run(main())
+
+
+def _setup(api, call: Call) -> dict[str, str]:
+    api.reset()
+    hook = SupabaseHook()
+    try:
+        return call.setup(api, hook)
+    finally:
+        hook.close()
+
+
+_EXPECTED: dict[tuple[str, str], dict[str, Any]] = {}
+
+
+def _expected_state(api, flavour: str, call: Call) -> dict[str, Any]:
+    """The state a fault-free run of the same call leaves on a fresh emulator (computed once per call)."""
+    key = (flavour, call.name)
+    if key not in _EXPECTED:
+        ctx = _setup(api, call)
+        assert call.check(_call(flavour, call, ctx), ctx), f"fault-free {call.name} returned something unexpected"
+        _EXPECTED[key] = api.state_snapshot()
+    return _EXPECTED[key]
+
+
+def _cases(table: dict[str, Any]) -> list[Any]:
+    params = []
+    for flavour in ("sync", "async"):
+        for call in CALLS:
+            for fault in table:
+                bug = KNOWN_BUGS.get((call.name, fault)) if table is FAULTS else None
+                marks = [pytest.mark.xfail(strict=True, reason=bug)] if bug else []
+                params.append(pytest.param(flavour, call, fault, id=f"{flavour}-{call.name}-{fault}", marks=marks))
+    return params
+
+
+def _versions(snapshot: dict[str, Any]) -> dict[str, int]:
+    return {slug: f["version"] for functions in snapshot["functions"].values() for slug, f in functions.items()}
+
+
+def _path_pattern(template: str) -> re.Pattern[str]:
+    return re.compile("^" + re.sub(r"\\\{[a-z_]+\\\}", "[^/]+", re.escape(template)) + "$")
+
+
+@pytest.mark.parametrize(("flavour", "call", "fault"), _cases(FAULTS))
+def test_one_fault_is_survived_with_the_state_a_fault_free_call_leaves(request, api, connect, flavour, call, fault):
+    record(request, kind=call.kind, fault=fault, outcome="survived")
+    connect(timeout=TIMEOUT)
+    expected = _expected_state(api, flavour, call)
+
+    ctx = _setup(api, call)
+    injected = api.inject_fault(call.method, call.template, **FAULTS[fault])
+    result = _call(flavour, call, ctx)
+    if fault == "timeout":
+        wait_for_in_flight(api)
+    after = api.state_snapshot()
+
+    assert call.check(result, ctx), f"{call.name} returned {result!r}"
+    assert injected.remaining == 0, "the fault was never hit"
+    if call.creates:
+        assert names(after, call.creates) == names(expected, call.creates), "a duplicate was created"
+    assert normalise(after, call.chosen) == normalise(expected, call.chosen)
+    # The normaliser ignores function versions: a repeated deploy or PATCH publishes the same content once more,
+    # and no more than once per extra request.
+    extra_sends = api.request_count(call.method, call.template) - 1
+    for slug, version in _versions(after).items():
+        assert 0 <= version - _versions(expected)[slug] <= extra_sends, slug
+
+
+@pytest.mark.parametrize(("flavour", "call", "outage"), _cases(OUTAGES))
+def test_outage_longer_than_the_retries_fails_clearly_and_changes_nothing(request, api, connect, flavour, call, outage):
+    record(request, kind=call.kind, fault=f"outage-{outage}", outcome="failed clearly")
+    connect(max_retries=MAX_RETRIES_FOR_OUTAGE)
+    fault, status = OUTAGES[outage]
+    ctx = _setup(api, call)
+    before = api.state_snapshot()
+    sent_before = api.request_count(call.method, call.template)
+    api.inject_fault(call.method, call.template, times=100, **fault)
+
+    with pytest.raises(SupabaseApiError) as raised:
+        _call(flavour, call, ctx)
+
+    err = raised.value
+    assert (err.method, err.status_code) == (call.method, status)
+    assert _path_pattern(call.template).match(err.path), err.path
+    assert str(err).startswith(f"Supabase API {call.method} {err.path} failed")
+    assert err.api_message and "Traceback" not in err.api_message
+    assert api.request_count(call.method, call.template) - sent_before == MAX_RETRIES_FOR_OUTAGE + 1
+    assert api.state_snapshot() == before
