@@ -95,6 +95,10 @@ def get_provider_info() -> dict[str, Any]:
                         "label": "Longest wait between retries (seconds)",
                         "schema": {"type": ["number", "null"], "default": 60},
                     },
+                    "rate_limit_max_wait": {
+                        "label": "Longest time one call keeps retrying 429s (seconds)",
+                        "schema": {"type": ["number", "null"], "default": 300},
+                    },
                 },
                 "ui-field-behaviour": {
                     "hidden-fields": ["schema", "login", "port", "extra"],

@@ -59,6 +59,8 @@ def emulator(emulator_server, monkeypatch):
 
 def set_connection(monkeypatch, url: str, conn_id: str = "supabase_default", token: str = TOKEN, **extra):
     extra.setdefault("retry_max_wait", 0.05)
+    # Tests that inject endless 429s expect them to stop after max_retries like other failures.
+    extra.setdefault("rate_limit_max_wait", 0)
     extra.setdefault("timeout", 5)
     conn = {"conn_type": "supabase", "password": token, "host": url, "extra": extra}
     monkeypatch.setenv(f"AIRFLOW_CONN_{conn_id.upper()}", json.dumps(conn))

@@ -15,7 +15,7 @@ def test_provider_info_registers_the_connection_type():
     assert conn["hook-name"] == "Supabase"
     assert conn["hook-class-name"] == "airflow_provider_supabase.hooks.supabase.SupabaseHook"
     assert conn["ui-field-behaviour"]["relabeling"]["password"] == "Access Token"
-    assert set(conn["conn-fields"]) == {"timeout", "max_retries", "retry_max_wait"}
+    assert set(conn["conn-fields"]) == {"timeout", "max_retries", "retry_max_wait", "rate_limit_max_wait"}
 
 
 def test_providers_manager_discovers_the_provider_through_its_entry_point():

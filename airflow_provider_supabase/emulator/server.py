@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import http
 import socket
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -33,6 +34,12 @@ class EmulatorHTTPServer(ThreadingHTTPServer):
         self._connections: set[socket.socket] = set()
         self._connections_lock = threading.Lock()
         super().__init__(address, EmulatorRequestHandler)
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Clients hanging up pooled keep-alive connections are normal; anything else is an emulator bug.
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)
 
     def track(self, connection: socket.socket) -> None:
         with self._connections_lock:

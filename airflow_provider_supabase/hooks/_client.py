@@ -22,6 +22,7 @@ DEFAULT_HOST = "https://api.supabase.com"
 DEFAULT_TIMEOUT = 30.0
 DEFAULT_MAX_RETRIES = 5
 DEFAULT_RETRY_MAX_WAIT = 60.0
+DEFAULT_RATE_LIMIT_MAX_WAIT = 300.0
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
@@ -86,6 +87,7 @@ class ClientSettings:
     timeout: float = DEFAULT_TIMEOUT
     max_retries: int = DEFAULT_MAX_RETRIES
     retry_max_wait: float = DEFAULT_RETRY_MAX_WAIT
+    rate_limit_max_wait: float = DEFAULT_RATE_LIMIT_MAX_WAIT
     verify: bool | str = True
 
     @property
@@ -148,6 +150,7 @@ def settings_from_connection(
         timeout=_number(extras, "timeout", timeout, DEFAULT_TIMEOUT),
         max_retries=_number(extras, "max_retries", max_retries, DEFAULT_MAX_RETRIES, int),
         retry_max_wait=_number(extras, "retry_max_wait", retry_max_wait, DEFAULT_RETRY_MAX_WAIT),
+        rate_limit_max_wait=_number(extras, "rate_limit_max_wait", None, DEFAULT_RATE_LIMIT_MAX_WAIT),
         verify=verify,
     )
 

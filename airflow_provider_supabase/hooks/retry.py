@@ -63,12 +63,16 @@ def server_wait_hint(status: int, headers: Mapping[str, str]) -> float | None:
 class RetryPolicy:
     """Retry 429, 5xx and transport failures the transport marked retryable; never other 4xx.
 
-    ``max_retries`` retries after the first attempt; every wait is capped at ``max_wait`` seconds.
+    ``max_retries`` retries after the first attempt; every wait is capped at ``max_wait`` seconds. A 429 was
+    refused before any work, so repeating it is always safe: past ``max_retries``, 429s go on being retried
+    until the call has spent ``rate_limit_max_wait`` seconds. That matters when many worker processes share a
+    token: each learns of the spent window only from its own 429s and may lose the race several times.
     """
 
     max_retries: int = 5
     max_wait: float = 60.0
     base_wait: float = 1.0
+    rate_limit_max_wait: float = 300.0
 
     def should_retry(self, exc: BaseException | None) -> bool:
         return isinstance(exc, SupabaseApiError) and exc.retryable
@@ -87,6 +91,16 @@ class RetryPolicy:
     def _retry(self, state: tenacity.RetryCallState) -> bool:
         return state.outcome is not None and state.outcome.failed and self.should_retry(state.outcome.exception())
 
+    def _stop(self, state: tenacity.RetryCallState) -> bool:
+        # tenacity asks once per retryable failure; the count of failures lives on the call's own state.
+        failures = getattr(state, "_supabase_failures", 0) + 1
+        state._supabase_failures = failures  # type: ignore[attr-defined]
+        if failures <= self.max_retries:
+            return False
+        exc = state.outcome.exception() if state.outcome is not None else None
+        rate_limited = isinstance(exc, SupabaseApiError) and exc.status_code == 429
+        return not (rate_limited and (state.seconds_since_start or 0.0) < self.rate_limit_max_wait)
+
     def _wait(self, state: tenacity.RetryCallState) -> float:
         exc = state.outcome.exception() if state.outcome is not None else None
         return self.wait_seconds(state.attempt_number, exc)
@@ -98,13 +112,13 @@ class RetryPolicy:
             exc = state.outcome.exception() if state.outcome is not None else None
             wait = state.next_action.sleep if state.next_action is not None else 0.0
             reason = (exc.retry_reason if isinstance(exc, SupabaseApiError) else "") or str(exc)
-            log.warning("Retrying in %.2fs (attempt %d of %d): %s", wait, state.attempt_number + 1, total, reason)
+            log.warning("Retrying in %.2fs (attempt %d, %d allowed): %s", wait, state.attempt_number + 1, total, reason)
 
         return before_sleep
 
     def _kwargs(self, log: Any) -> dict[str, Any]:
         return {
-            "stop": tenacity.stop_after_attempt(self.max_retries + 1),
+            "stop": self._stop,
             "wait": self._wait,
             "retry": self._retry,
             "before_sleep": self._log_retry(log),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 from collections.abc import AsyncIterator
 from typing import Any
@@ -98,7 +99,8 @@ class _StatusWaitTrigger(BaseTrigger):
                     remaining = self.end_time - time.time()
                     if remaining <= 0:
                         return self._timeout_event(check)
-                    await asyncio.sleep(min(self.poll_interval, remaining))
+                    # Up to 10 % jitter: triggers started together would otherwise poll in lockstep for hours.
+                    await asyncio.sleep(min(self.poll_interval * random.uniform(0.9, 1.0), remaining))
         except Exception as exc:  # CancelledError is not an Exception: the triggerer may still cancel us
             self.log.exception("Waiting on project %s failed", self.project_ref)
             return self._event("error", f"{type(exc).__name__}: {exc}", check)

@@ -158,3 +158,35 @@ def test_redirects_are_not_followed(emulator, project, hook):
         hook.list_projects()
     assert "redirect" in str(err.value)
     assert emulator.request_count() == 1
+
+
+def test_429s_beyond_max_retries_go_on_within_the_rate_limit_budget(emulator, project, monkeypatch):
+    from tests.conftest import set_connection
+
+    set_connection(monkeypatch, emulator.url, max_retries=1, rate_limit_max_wait=10)
+    emulator.inject_fault("GET", "/v1/projects/{ref}", "status", status=429, retry_after="0", times=4)
+    assert SupabaseHook().get_project(project["ref"])["ref"] == project["ref"]
+    assert statuses(emulator, "/v1/projects/{ref}") == [429, 429, 429, 429, 200]
+
+
+def test_429s_stop_once_the_rate_limit_budget_is_spent(emulator, project, monkeypatch):
+    from tests.conftest import set_connection
+
+    set_connection(monkeypatch, emulator.url, max_retries=1, rate_limit_max_wait=0.5)
+    emulator.inject_fault("GET", "/v1/projects/{ref}", "status", status=429, retry_after="0.1", times=1000)
+    started = time.monotonic()
+    with pytest.raises(SupabaseApiError) as err:
+        SupabaseHook().get_project(project["ref"])
+    assert err.value.status_code == 429
+    assert 0.5 <= time.monotonic() - started < 3
+    assert emulator.request_count("GET", "/v1/projects/{ref}") > 2
+
+
+def test_5xx_beyond_max_retries_are_not_covered_by_the_rate_limit_budget(emulator, project, monkeypatch):
+    from tests.conftest import set_connection
+
+    set_connection(monkeypatch, emulator.url, max_retries=1, rate_limit_max_wait=10)
+    emulator.inject_fault("GET", "/v1/projects/{ref}", "status", status=503, times=5)
+    with pytest.raises(SupabaseApiError):
+        SupabaseHook().get_project(project["ref"])
+    assert emulator.request_count("GET", "/v1/projects/{ref}") == 2
