@@ -29,9 +29,15 @@ unit: env
 
 test: lint typecheck unit
 
-bench: env
-	$(UV) pip install --quiet --python $(PY) -r bench/requirements.txt
-	$(PY) -m bench.run_all
+# Benchmarks get their own environment: the HTTP and dbt Cloud providers they compare against must not leak
+# into the test environment.
+BENCH_VENV ?= .venv-bench
+
+bench:
+	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check uv
+	$(UV) venv --quiet --allow-existing $(BENCH_VENV)
+	$(UV) pip install --quiet --python $(BENCH_VENV)/bin/python -e ".[dev]" -r bench/requirements.txt
+	$(BENCH_VENV)/bin/python -m bench.run_all $(BENCH_ARGS)
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache

@@ -1,0 +1,379 @@
+"""Benchmark 5: 500 ``CustomHostnameTrigger``s in one asyncio loop, as a triggerer runs them.
+
+The emulator runs in its own process (so its CPU does not disturb the loop) with rate limits out of the way;
+500 projects each get a custom hostname at ``2_initiated``. A fresh process (the "triggerer") then builds and
+starts all triggers at once (a triggerer restart picking up 500 deferred tasks) with ``poll_interval`` 1 s,
+the default reverify floor (6 s, so each trigger reverifies twice and reaches ``4_origin_setup_completed``)
+and a target they never reach, so every trigger polls for the whole ``--duration`` and ends with a timeout
+event. Measured in that process: RSS over the baseline taken after imports and one warm-up call (peak from
+``VmHWM``), the event-loop lag seen by a 10 ms heartbeat task (whole run, start-up second, steady state),
+and its CPU time; on the emulator: requests per second. For the poke-mode comparison, one process that runs
+one ``SupabaseCustomHostnameSensor`` poke is measured; 500 such sensors would be 500 of them, each holding a
+worker slot.
+
+    python -m bench.triggerer_scale --triggers 500 --poll-interval 1 --duration 25
+"""
+
+from __future__ import annotations
+
+import argparse
+import multiprocessing as mp
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from bench._common import (
+    emit,
+    peak_rss_mb,
+    reset_peak_rss,
+    rss_mb,
+    set_supabase_conn,
+    setup_airflow_env,
+    stats,
+)
+
+_CTX = mp.get_context("spawn")
+TARGET = "5_services_reconfigured"
+HEARTBEAT = 0.010
+IDLE_BASELINE = 3.0
+# (shared SSL context, jittered poll sleep, gc.freeze() after start-up): "as_is" runs the code as it is; the
+# others patch in, in the benchmark process only, the fixes proposed for SupabaseAsyncHook and the triggers'
+# poll loop, and last what a triggerer process could do about garbage-collection pauses.
+VARIANTS = {
+    "as_is": (False, False, False),
+    "shared_ssl_context": (True, False, False),
+    "shared_ssl_and_poll_jitter": (True, True, False),
+    "shared_ssl_jitter_gc_freeze": (True, True, True),
+}
+
+
+def _quiet() -> None:
+    """Trigger logs (one line per status change) go nowhere: a real triggerer writes them to files."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, 1)
+
+
+def _cpu_seconds(pid: int) -> float:
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def _percentile(values: list[float], q: float) -> float:
+    if not values:
+        return 0.0
+    data = sorted(values)
+    return data[min(len(data) - 1, int(q * len(data)))]
+
+
+def _share_ssl_contexts() -> None:
+    """The fix proposed for ``SupabaseAsyncHook``, applied here by patching httpx: one SSL context per
+    ``verify`` setting for the whole process instead of one per client (each loads the CA bundle)."""
+    import functools
+
+    import httpx._transports.default as transport
+
+    build = transport.create_ssl_context
+    cached = functools.lru_cache(maxsize=None)(lambda verify, trust_env: build(verify=verify, trust_env=trust_env))
+
+    def create_ssl_context(verify: Any = True, cert: Any = None, trust_env: bool = True) -> Any:
+        if cert is None and isinstance(verify, (bool, str)):
+            return cached(verify, trust_env)
+        return build(verify=verify, cert=cert, trust_env=trust_env)
+
+    transport.create_ssl_context = create_ssl_context  # type: ignore[assignment]
+
+
+def _jitter_poll_sleep(poll_interval: float) -> None:
+    """The fix proposed for the triggers' poll loop: sleep a random 90-100 % of ``poll_interval`` between checks
+    (the last sleep, cut short by the deadline, is left alone), so triggers started together, or bunched up by
+    one slow loop iteration, drift apart instead of waking in lockstep. Patched in through the module's
+    ``asyncio`` name, so the trigger's code runs unchanged otherwise."""
+    import asyncio
+    import random
+    import types
+
+    import airflow_provider_supabase.triggers.supabase as module
+
+    async def sleep(delay: float, result: Any = None) -> Any:
+        if delay >= poll_interval:
+            delay *= random.uniform(0.9, 1.0)
+        return await asyncio.sleep(delay, result)
+
+    proxy = types.ModuleType("asyncio_with_jittered_sleep")
+    proxy.__dict__.update(asyncio.__dict__)
+    proxy.sleep = sleep  # type: ignore[attr-defined]
+    module.asyncio = proxy  # type: ignore[attr-defined]
+
+
+def _triggerer(
+    conn: Any, url: str, home: str, refs: list[str], poll: float, duration: float, variant: tuple[bool, bool, bool]
+) -> None:
+    _quiet()
+    shared_ssl, jitter, freeze = variant
+    if shared_ssl:
+        _share_ssl_contexts()
+    if jitter:
+        _jitter_poll_sleep(poll)
+    os.environ["SUPABASE_BENCH_AIRFLOW_HOME"] = home
+    setup_airflow_env()
+    conn_id = set_supabase_conn(url, conn_id="bench_trigger")
+    import asyncio
+    import gc
+
+    from airflow_provider_supabase.hooks.supabase import SupabaseAsyncHook
+    from airflow_provider_supabase.triggers.supabase import CustomHostnameTrigger
+
+    async def warm_up() -> None:
+        async with SupabaseAsyncHook(conn_id) as hook:
+            await hook.get_custom_hostname(refs[0])
+
+    asyncio.run(warm_up())
+    gc.collect()
+    if freeze:
+        gc.freeze()
+    pauses: dict[int, list[float]] = {0: [], 1: [], 2: []}
+    gc_started = [0.0]
+
+    def on_gc(phase: str, info: dict[str, Any]) -> None:
+        if phase == "start":
+            gc_started[0] = time.perf_counter()
+        else:
+            pauses[info["generation"]].append(time.perf_counter() - gc_started[0])
+
+    gc.callbacks.append(on_gc)
+    tracked_objects = len(gc.get_objects())
+    baseline = rss_mb()
+    reset_peak_rss()
+    cpu0 = time.process_time()
+
+    async def main() -> dict[str, Any]:
+        lags: list[tuple[float, float]] = []
+        rss_samples: list[float] = []
+        stop = asyncio.Event()
+
+        async def heartbeat() -> None:
+            last_rss = 0.0
+            while not stop.is_set():
+                before = time.perf_counter()
+                await asyncio.sleep(HEARTBEAT)
+                now = time.perf_counter()
+                lags.append((now, now - before - HEARTBEAT))
+                if now - last_rss >= 0.25:
+                    rss_samples.append(rss_mb())
+                    last_rss = now
+
+        beat = asyncio.create_task(heartbeat())
+        idle_from = time.perf_counter()
+        await asyncio.sleep(IDLE_BASELINE)  # the machine's own noise: the heartbeat alone
+        start = time.perf_counter()
+        idle = [lag for t, lag in lags if t >= idle_from + 0.1]
+        events: list[tuple[float, dict[str, Any]]] = []
+
+        async def consume(trigger: Any) -> None:
+            async for event in trigger.run():
+                events.append((time.perf_counter() - start, event.payload))
+
+        # As Airflow's triggerer does (TriggerRunner.create_triggers): for each trigger, yield to the loop,
+        # build it from its kwargs, yield again, start it as a task.
+        tasks = []
+        for ref in refs:
+            await asyncio.sleep(0)
+            trigger = CustomHostnameTrigger(
+                project_ref=ref,
+                supabase_conn_id=conn_id,
+                target_status=TARGET,
+                reverify=True,
+                poll_interval=poll,
+                reverify_interval=6.0,
+                timeout=duration,
+            )
+            await asyncio.sleep(0)
+            tasks.append(asyncio.create_task(consume(trigger)))
+        started = time.perf_counter() - start
+        await asyncio.gather(*tasks)
+        end = time.perf_counter()
+        stop.set()
+        await beat
+        run_lags = [lag for t, lag in lags if start <= t <= end]
+        startup = [lag for t, lag in lags if start <= t <= start + 1.0]
+        steady = [lag for t, lag in lags if start + 1.0 < t <= end]
+        worst_at = max(((lag, t - start) for t, lag in lags if start <= t <= end), default=(0.0, 0.0))
+        statuses: dict[str, int] = {}
+        hostname: dict[str, int] = {}
+        for _, payload in events:
+            statuses[payload["status"]] = statuses.get(payload["status"], 0) + 1
+            key = str(payload.get("hostname_status"))
+            hostname[key] = hostname.get(key, 0) + 1
+        return {
+            "wall_s": round(end - start, 2),
+            "all_started_s": round(started, 2),
+            "events": len(events),
+            "event_status": statuses,
+            "final_hostname_status": hostname,
+            "first_event_s": round(min(t for t, _ in events), 2) if events else None,
+            "last_event_s": round(max(t for t, _ in events), 2) if events else None,
+            "max_lag_ms": round(max(run_lags, default=0.0) * 1e3, 1),
+            "max_lag_at_s": round(worst_at[1], 2),
+            "p99_lag_ms": round(_percentile(run_lags, 0.99) * 1e3, 1),
+            "startup_1s_max_lag_ms": round(max(startup, default=0.0) * 1e3, 1),
+            "steady_max_lag_ms": round(max(steady, default=0.0) * 1e3, 1),
+            "steady_p99_lag_ms": round(_percentile(steady, 0.99) * 1e3, 1),
+            "lags_over_100ms": sum(1 for lag in run_lags if lag > 0.1),
+            "idle_loop_max_lag_ms": round(max(idle, default=0.0) * 1e3, 1),
+            "lag_timeline_max_ms_per_s": [
+                round(max((lag for t, lag in lags if start + i <= t < start + i + 1), default=0.0) * 1e3, 1)
+                for i in range(int(end - start) + 1)
+            ],
+            "rss_sampled_max_mb": round(max(rss_samples, default=0.0), 1),
+            "start_perf": start,
+            "start_monotonic_offset": time.monotonic() - time.perf_counter(),
+        }
+
+    result = asyncio.run(main())
+    gc.callbacks.remove(on_gc)
+    result["gc_tracked_objects_at_start"] = tracked_objects
+    result["gc_pauses"] = {
+        f"gen{gen}": {"count": len(p), "max_ms": round(max(p, default=0.0) * 1e3, 1), "total_ms": round(sum(p) * 1e3)}
+        for gen, p in pauses.items()
+    }
+    result["cpu_s"] = round(time.process_time() - cpu0, 2)
+    result["baseline_rss_mb"] = round(baseline, 1)
+    result["peak_rss_mb"] = round(peak_rss_mb(), 1)
+    result["peak_over_baseline_mb"] = round(result["peak_rss_mb"] - baseline, 1)
+    result["start_monotonic"] = result.pop("start_perf") + result.pop("start_monotonic_offset")
+    conn.send(result)
+
+
+def _poke_process(conn: Any, url: str, home: str, ref: str) -> None:
+    _quiet()
+    os.environ["SUPABASE_BENCH_AIRFLOW_HOME"] = home
+    setup_airflow_env()
+    conn_id = set_supabase_conn(url, conn_id="bench_poke")
+    before = rss_mb()
+    from airflow_provider_supabase.sensors.custom_hostname import SupabaseCustomHostnameSensor
+
+    sensor = SupabaseCustomHostnameSensor(
+        task_id="wait_hostname",
+        project_ref=ref,
+        target_status=TARGET,
+        supabase_conn_id=conn_id,
+        poke_interval=1.0,
+        mode="poke",
+    )
+    sensor.poke({})  # type: ignore[arg-type]
+    conn.send({"rss_before_sensor_import_mb": round(before, 1), "rss_after_poke_mb": round(rss_mb(), 1)})
+
+
+def _child(target: Any, *args: Any) -> Any:
+    parent, child = _CTX.Pipe()
+    proc = _CTX.Process(target=target, args=(child, *args), daemon=True)
+    proc.start()
+    child.close()
+    if not parent.poll(600):
+        proc.terminate()
+        raise RuntimeError(f"{target.__name__} did not report")
+    result = parent.recv()
+    proc.join(10)
+    return result
+
+
+def _server_side(result: dict[str, Any], records: list[Any], triggers: int, poll_interval: float) -> None:
+    start = result.pop("start_monotonic")
+    window = [r for r in records if start <= r[3] <= start + result["wall_s"]]
+    statuses: dict[str, int] = {}
+    kinds: dict[str, int] = {}
+    for method, template, status, _ in window:
+        statuses[str(status)] = statuses.get(str(status), 0) + 1
+        kinds[f"{method} {template}"] = kinds.get(f"{method} {template}", 0) + 1
+    result["requests"] = len(window)
+    result["requests_per_s"] = round(len(window) / result["wall_s"], 1)
+    result["status_gets_per_s"] = round(sum(1 for r in window if r[0] == "GET") / result["wall_s"], 1)
+    result["expected_requests_per_s"] = round(triggers / poll_interval, 1)
+    result["request_status"] = statuses
+    result["request_kinds"] = kinds
+    result["loop_cpu_utilisation"] = round(result["cpu_s"] / result["wall_s"], 2)
+
+
+def run(triggers: int = 500, poll_interval: float = 1.0, duration: float = 25.0, reps: int = 1) -> dict[str, Any]:
+    home = str(setup_airflow_env())
+    from bench._servers import EmulatorProcess
+
+    out: dict[str, Any] = {
+        "benchmark": "triggerer_scale",
+        "command": f"python -m bench.triggerer_scale --triggers {triggers} --poll-interval {poll_interval:g} "
+        f"--duration {duration:g} --reps {reps}",
+        "runs": [],
+    }
+    with EmulatorProcess(rate_limit=1_000_000, hostname_rate_limit=100_000) as emu:
+        conn_id = set_supabase_conn(emu.url, conn_id="bench_trigger_setup")
+        from airflow_provider_supabase.hooks.supabase import SupabaseHook
+
+        org = emu.call("seed_organization", "bench-org")
+        server_pid = emu.process.pid
+        for rep in range(reps):
+            for variant, patches in VARIANTS.items():
+                refs = [
+                    emu.call("seed_project", f"hostname-{variant}-{rep}-{i}", org["slug"])["ref"]
+                    for i in range(triggers)
+                ]
+                hook = SupabaseHook(conn_id)
+                for i, ref in enumerate(refs):
+                    hook.initialize_custom_hostname(ref, f"api{i}.v{len(out['runs'])}.example.com")
+                hook.close()
+                since = len(emu.records())
+                server_cpu0 = _cpu_seconds(server_pid)
+                result = _child(_triggerer, emu.url, home, refs, poll_interval, duration, patches)
+                result["variant"] = variant
+                result["server_cpu_s"] = round(_cpu_seconds(server_pid) - server_cpu0, 2)
+                _server_side(result, emu.records(since), triggers, poll_interval)
+                out["runs"].append(result)
+        poke = _child(_poke_process, emu.url, home, refs[0])
+    out["summary"] = {}
+    for variant in VARIANTS:
+        runs = [r for r in out["runs"] if r["variant"] == variant]
+        out["summary"][variant] = {
+            key: stats((r[key] for r in runs), 1)
+            for key in (
+                "peak_over_baseline_mb",
+                "max_lag_ms",
+                "startup_1s_max_lag_ms",
+                "steady_max_lag_ms",
+                "steady_p99_lag_ms",
+                "idle_loop_max_lag_ms",
+                "all_started_s",
+                "requests_per_s",
+                "status_gets_per_s",
+                "loop_cpu_utilisation",
+            )
+        }
+    out["poke_mode_comparison"] = {
+        **poke,
+        "estimate_500_sensors_mb": round(500 * poke["rss_after_poke_mb"]),
+        "worker_slots": 500,
+        "note": "one Python process per poking sensor, each holding a worker slot for the whole wait; Airflow 3 "
+        "also runs a supervisor process per task, so this is a lower bound",
+    }
+    out["target"] = "< 100 MB over baseline, no event-loop stall > 100 ms"
+    out["met"] = {
+        variant: all(
+            r["peak_over_baseline_mb"] < 100 and r["max_lag_ms"] <= 100 for r in out["runs"] if r["variant"] == variant
+        )
+        for variant in VARIANTS
+    }
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--triggers", type=int, default=500)
+    parser.add_argument("--poll-interval", type=float, default=1.0)
+    parser.add_argument("--duration", type=float, default=25.0)
+    parser.add_argument("--reps", type=int, default=1)
+    parser.add_argument("--output", help="write the JSON result here instead of printing it")
+    args = parser.parse_args()
+    emit(run(args.triggers, args.poll_interval, args.duration, args.reps), args.output)
+
+
+if __name__ == "__main__":
+    main()
