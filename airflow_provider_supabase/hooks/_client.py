@@ -3,6 +3,7 @@ description, response interpretation and the shared rate-limit gate. Both hooks 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import ipaddress
 import json
@@ -90,7 +91,7 @@ class ClientSettings:
     rate_limit_max_wait: float = DEFAULT_RATE_LIMIT_MAX_WAIT
     verify: bool | str = True
 
-    @property
+    @functools.cached_property
     def token_id(self) -> str:
         """A stable, non-reversible name for the token (rate-limit gate key, logs)."""
         return hashlib.sha256(self.token.encode()).hexdigest()[:12]

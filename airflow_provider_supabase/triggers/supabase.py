@@ -79,6 +79,9 @@ class _StatusWaitTrigger(BaseTrigger):
             from airflow_provider_supabase.hooks.supabase import SupabaseAsyncHook
 
             await self._start()
+            # The deferring task has just checked once, and a triggerer (re)starting picks up hundreds of
+            # triggers at once: spread the first checks over one poll interval instead of bursting them.
+            await asyncio.sleep(min(self.poll_interval * random.random(), max(0.0, self.end_time - time.time())))
             async with SupabaseAsyncHook(self.supabase_conn_id) as hook:
                 while True:
                     remaining = self.end_time - time.time()
