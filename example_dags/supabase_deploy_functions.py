@@ -97,7 +97,8 @@ airflow dags trigger supabase_deploy_functions -c '{"project_refs": ["abcdefghij
         """Print and return what each project now serves: slug, version and status."""
         from airflow_provider_supabase.hooks.supabase import SupabaseHook
 
-        deployed = sum(1 for d in deploys if d["deployed"])
+        # By index: iterating the lazy mapped results asks for one item past the end, which Airflow logs as an error.
+        deployed = sum(1 for i in range(len(deploys)) if deploys[i]["deployed"])
         print(f"Deployed {deployed}, unchanged {len(deploys) - deployed}")
         live: dict[str, list[dict]] = {}
         hook = SupabaseHook()

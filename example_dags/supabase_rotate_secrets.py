@@ -133,7 +133,8 @@ ignores pools).
     def report(refs: list[str], results: list[dict[str, list[str]]]) -> dict[str, dict[str, list[str]]]:
         """One line per project; returns the changed secret names (never values) per project."""
         changes: dict[str, dict[str, list[str]]] = {}
-        for ref, result in zip(refs, results, strict=True):
+        # By index: iterating the lazy mapped results asks for one item past the end, which Airflow logs as an error.
+        for ref, result in zip(refs, [results[i] for i in range(len(results))], strict=True):
             changed = {action: result[action] for action in ("created", "updated", "deleted") if result[action]}
             changes[ref] = changed
             described = "; ".join(f"{action}: {', '.join(names)}" for action, names in changed.items())
