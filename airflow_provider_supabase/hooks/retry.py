@@ -112,7 +112,9 @@ class RetryPolicy:
             exc = state.outcome.exception() if state.outcome is not None else None
             wait = state.next_action.sleep if state.next_action is not None else 0.0
             reason = (exc.retry_reason if isinstance(exc, SupabaseApiError) else "") or str(exc)
-            log.warning("Retrying in %.2fs (attempt %d, %d allowed): %s", wait, state.attempt_number + 1, total, reason)
+            attempt = state.attempt_number + 1
+            budget = f"of {total}" if attempt <= total else "within rate_limit_max_wait"
+            log.warning("Retrying in %.2fs (attempt %d %s): %s", wait, attempt, budget, reason)
 
         return before_sleep
 
