@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from types import TracebackType
 from typing import Any
 
@@ -191,6 +191,11 @@ class Emulator:
     def add_network_bans(self, ref: str, addresses: Iterable[str]) -> None:
         with self._app.lock:
             self._app.state.add_network_bans(ref, list(addresses))
+
+    def seed_secrets(self, ref: str, values: Mapping[str, str]) -> None:
+        """Store secrets directly, as the platform does for its own reserved ``SUPABASE_*`` ones."""
+        with self._app.lock:
+            self._app.state.seed_secrets(ref, dict(values))
 
     def seed_organization(self, name: str) -> dict[str, Any]:
         with self._app.lock:

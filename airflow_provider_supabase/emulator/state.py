@@ -628,6 +628,15 @@ class State:
                 project.network_bans.append(address)
         return list(project.network_bans)
 
+    def seed_secrets(self, ref: str, values: dict[str, str]) -> None:
+        """Store secrets as the platform does, reserved ``SUPABASE_*`` names included (the API refuses those)."""
+        project = self.projects.get(ref)
+        if project is None:
+            raise KeyError(f"Project {ref} not found")
+        now = utc_now_iso()
+        for name, value in values.items():
+            project.secrets[name] = Secret(value, now)
+
     def snapshot(self) -> dict[str, Any]:
         """A fresh, JSON-serialisable copy of everything, including what the API never reveals."""
         projects: dict[str, Any] = {}

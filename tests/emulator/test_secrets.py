@@ -88,3 +88,13 @@ def test_secrets_of_unknown_project_is_404(api: Api) -> None:
     response = api.get("/v1/projects/abcdefghijklmnopqrst/secrets")
     assert response.status_code == 404
     assert response.json() == {"message": "Project not found"}
+
+
+def test_seeded_reserved_secrets_are_listed_but_cannot_be_set_through_the_api(
+    api: Api, emu: Emulator, ref: str
+) -> None:
+    emu.seed_secrets(ref, {"SUPABASE_URL": "https://example.supabase.co"})
+    listed = api.get(f"/v1/projects/{ref}/secrets").json()
+    assert [(s["name"], s["value"]) for s in listed] == [("SUPABASE_URL", _sha("https://example.supabase.co"))]
+    refused = api.post(f"/v1/projects/{ref}/secrets", json=[{"name": "SUPABASE_URL", "value": "other"}])
+    assert refused.status_code == 400

@@ -147,18 +147,14 @@ def test_dropped_bulk_post_is_retried_to_the_same_state(run_tasks, emulator, pro
     assert _stored(emulator, project["ref"]) == {"API_KEY": "value-123456"}
 
 
-def test_reserved_secrets_are_never_pruned(run_tasks, emulator, project, monkeypatch):
-    # The real API lists its SUPABASE_* secrets; pruning must not try to delete them.
-    from airflow_provider_supabase.hooks.supabase import SupabaseHook
+def test_reserved_secrets_are_never_pruned(run_tasks, emulator, project):
+    # The real API lists its own SUPABASE_* secrets; pruning must not try to delete them.
+    emulator.seed_secrets(project["ref"], {"SUPABASE_URL": "https://x.supabase.co", "OLD": "old-value"})
 
-    listed = [{"name": "SUPABASE_URL", "value": "x"}, {"name": "OLD", "value": "y"}]
-    monkeypatch.setattr(SupabaseHook, "list_secrets", lambda self, ref: listed)
-    deleted: list[list[str]] = []
-    monkeypatch.setattr(SupabaseHook, "delete_secrets", lambda self, ref, names: deleted.append(list(names)))
-    op = SyncSecretsOperator(task_id="sync", project_ref=project["ref"], secrets={}, prune=True)
+    result = run_tasks(_sync(project["ref"], {}, prune=True), imports=IMPORTS)
 
-    assert op.execute({})["deleted"] == ["OLD"]
-    assert deleted == [["OLD"]]
+    assert result.xcom("sync")["deleted"] == ["OLD"]
+    assert set(_stored(emulator, project["ref"])) == {"SUPABASE_URL"}
 
 
 @pytest.mark.parametrize(
