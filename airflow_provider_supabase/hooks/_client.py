@@ -349,17 +349,18 @@ class Attempts:
         self.may_resend = True
         self.existed: frozenset[str] = frozenset()
 
-    def baseline(self) -> Request | None:
+    def _listing(self) -> Request | None:
         recovery = self.request.recovery
-        if recovery is None or not recovery.baseline:
-            return None
-        return Request("GET", recovery.path, recovery.path, params=recovery.params)
+        return None if recovery is None else Request("GET", recovery.path, recovery.path, params=recovery.params)
+
+    def baseline(self) -> Request | None:
+        """What to list before the first attempt, when the recovery needs to know what existed already."""
+        recovery = self.request.recovery
+        return self._listing() if recovery is not None and recovery.baseline else None
 
     def lookup(self) -> Request | None:
-        recovery = self.request.recovery
-        if not self.uncertain or recovery is None:
-            return None
-        return Request("GET", recovery.path, recovery.path, params=recovery.params)
+        """What to look at before another attempt, once an earlier one may have taken effect."""
+        return self._listing() if self.uncertain else None
 
     def settle_seconds(self) -> float:
         """After a timeout the server may still be working on the request: give it as long again

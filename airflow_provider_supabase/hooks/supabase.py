@@ -475,7 +475,6 @@ class SupabaseHook(_ConnectionMixin, _Endpoints, BaseHook):
             settings = self.settings
             session = requests.Session()
             session.headers.update(settings.headers)
-            session.verify = settings.verify
             self._session = session
         return self._session
 

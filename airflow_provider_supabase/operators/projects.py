@@ -200,13 +200,6 @@ class CreateProjectOperator(SupabaseBaseOperator):
                 region_selection=self.region_selection,
                 desired_instance_size=self.desired_instance_size,
             )
-            owner = {project.get("organization_slug"), project.get("organization_id")} - {None}
-            if owner and org not in owner:
-                # The hook adopts a same-named project after a lost response; never hand back another org's.
-                raise AirflowException(
-                    f"Creating project {self.name!r} returned project {project.get('ref')} of organization "
-                    f"{sorted(owner)[0]}, not {org}; refusing to adopt it"
-                )
             self.log.info("Created project %r in organization %s (ref %s)", self.name, org, project["ref"])
         ref = validate_ref(project.get("ref"), "ref returned by the API")
         SupabaseProjectLink.persist(context, ref)
