@@ -10,6 +10,9 @@ from typing import Any
 
 __version__ = "0.1.0"
 
+# The connection every hook, operator and sensor uses unless told otherwise.
+DEFAULT_CONN_ID = "supabase_default"
+
 _HOOK = "airflow_provider_supabase.hooks.supabase.SupabaseHook"
 
 
