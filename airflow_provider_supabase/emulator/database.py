@@ -13,6 +13,7 @@ import atexit
 import contextlib
 import importlib.util
 import json
+import math
 import os
 import pwd
 import shutil
@@ -128,6 +129,9 @@ def _private_copy(bin_dir: Path, target: Path) -> Path:
     libs = package.parent / f"{package.name}.libs"
     if libs.is_dir():
         shutil.copytree(libs, target / libs.name, symlinks=True)
+    # copytree keeps the wheel's modes but creates these two with the umask, which may shut others out.
+    for directory in (target, target / package.name):
+        directory.chmod(0o755)
     return target / package.name / install.name / bin_dir.name
 
 
@@ -168,7 +172,8 @@ def _json_value(value: Any) -> Any:
         # node-postgres keeps int8 beyond 2**53 as a string rather than lose digits.
         return value if abs(value) <= 2**53 - 1 else str(value)
     if isinstance(value, float):
-        return value if value == value and value not in (float("inf"), float("-inf")) else str(value)
+        # JSON.stringify turns NaN and the infinities into null.
+        return value if math.isfinite(value) else None
     if isinstance(value, (list, tuple)):
         return [_json_value(v) for v in value]
     if isinstance(value, dict):
