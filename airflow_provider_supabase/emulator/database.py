@@ -613,5 +613,9 @@ class DatabaseEndpoints:
     def reset(self) -> None:
         self.cluster.drop_databases()
 
+    def drop_project(self, ref: str) -> None:
+        """Drop one project's database (for a project that is deleted); nothing happens if it has none."""
+        self.cluster.drop_databases([ref])
+
     def stop(self) -> None:
         self.cluster.stop()

@@ -5,6 +5,8 @@ The module's emulator starts one cluster on its first query; every test gets fre
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from pathlib import Path
 from typing import Any
@@ -322,3 +324,30 @@ def test_missing_server_binaries_answer_503_naming_the_directory(tmp_path: Path)
         }
         assert api.get(f"/v1/projects/{ref}").status_code == 200
         api.close()
+
+
+_WITHOUT_DRIVER = """
+import sys
+
+sys.modules["psycopg"] = None  # what an environment without the emulator-db extra looks like to an import
+import requests
+
+from airflow_provider_supabase.emulator import Emulator
+
+with Emulator(project_ready_seconds=0) as emu:
+    ref = emu.seed_project("p", emu.seed_organization("o")["slug"])["ref"]
+    headers = {"Authorization": "Bearer sbp_" + "0" * 40}
+    response = requests.post(
+        f"{emu.url}/v1/projects/{ref}/database/query", json={"query": "select 1"}, headers=headers, timeout=30
+    )
+    print(response.status_code, response.json()["message"])
+"""
+
+
+def test_without_the_driver_the_emulator_runs_and_the_endpoints_answer_503() -> None:
+    done = subprocess.run([sys.executable, "-c", _WITHOUT_DRIVER], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == (
+        "503 Database unavailable: The psycopg driver is not installed; "
+        "install it with pip install 'airflow-provider-supabase[emulator-db]'"
+    )
