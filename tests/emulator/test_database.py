@@ -8,6 +8,7 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+import time
 from pathlib import Path
 from typing import Any
 
@@ -282,21 +283,33 @@ def test_queries_share_the_route_rate_limit(api: Api, emu: Emulator, ref: str) -
 
 
 def test_a_running_query_does_not_hold_up_other_requests(api: Api, emu: Emulator, ref: str) -> None:
+    emu.configure(rate_limit=100_000)
     _rows(_query(api, ref, "create table public.signal (id int)"))
     waiting = (
         "set statement_timeout = '60s';"
-        "do $$ begin loop exit when exists (select 1 from public.signal); perform pg_sleep(0.01); end loop; end $$;"
+        "do $$ begin /* waiting-for-signal */ loop exit when exists (select 1 from public.signal);"
+        " perform pg_sleep(0.01); end loop; end $$;"
         "select count(*) as n from public.signal"
     )
+    # Split so that this query's own text does not match.
+    seen = "select count(*) as n from pg_stat_activity where query like '%waiting-' || 'for-signal%'"
     answers: list[requests.Response] = []
-    waiter = threading.Thread(target=lambda: answers.append(_query(Api(emu.url), ref, waiting)))
+    waiter_api = Api(emu.url)
+    waiter = threading.Thread(target=lambda: answers.append(_query(waiter_api, ref, waiting)))
     waiter.start()
     try:
-        # Both answer while the waiting query is still running: it releases only once the insert lands.
+        # Every request below is answered while the waiting query runs: it ends only once the insert lands.
+        for _ in range(1000):
+            if _rows(_query(api, ref, seen)) == [{"n": 1}]:
+                break
+            time.sleep(0.01)
+        else:
+            pytest.fail("the waiting query never started")
         assert api.get(f"/v1/projects/{ref}").status_code == 200
         _rows(_query(api, ref, "insert into public.signal values (1)"))
     finally:
         waiter.join(timeout=90)
+        waiter_api.close()
     assert [r.status_code for r in answers] == [201]
     assert answers[0].json() == [{"n": 1}]
 
