@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from airflow_provider_supabase import get_provider_info
 from airflow_provider_supabase.emulator import Emulator
 from tests.conftest import TOKEN
 from tests.ui.conftest import AirflowUI
@@ -117,6 +118,15 @@ def test_extra_fields_offer_the_four_settings_with_their_defaults(supabase_form:
         ("Longest time one call keeps retrying 429s (seconds)", "300"),
     ):
         expect(supabase_form.get_by_label(label)).to_have_value(default)
+
+
+def test_extra_fields_say_what_each_setting_does(supabase_form: Any) -> None:
+    from playwright.sync_api import expect
+
+    show_section(supabase_form, "Extra Fields")
+    (supabase,) = get_provider_info()["connection-types"]
+    for field in supabase["conn-fields"].values():
+        expect(supabase_form.get_by_text(field["description"])).to_be_visible()
 
 
 def test_a_connection_saved_through_the_form_is_stored(
