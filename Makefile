@@ -29,9 +29,9 @@ unit: env
 
 test: lint typecheck unit
 
-# The browser check of the connection form needs Debian's Chromium (Playwright cannot download its own build
-# here) and Playwright's Python driver. apt-get update runs only when Chromium is missing, so a warm machine
-# pays nothing.
+# The browser check of the connection form drives Debian's Chromium with Playwright's Python driver; Playwright's
+# own browser download is never used. apt-get update runs only when Chromium is missing, so a warm machine pays
+# nothing.
 UI_STAMP := $(VENV)/.installed-ui
 SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
