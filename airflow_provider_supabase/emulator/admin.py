@@ -11,6 +11,8 @@ POST /_emulator/projects/{ref}/status       force a project status {"status"}
 POST /_emulator/projects/{ref}/network-bans add bans {"ipv4_addresses": [...]}
 POST /_emulator/plans/projects              {"name", "final_status"?}
 POST /_emulator/plans/hostnames             {"hostname", "ssl_error"?}
+POST /_emulator/plans/pause                 {"ref", "final_status"?: INACTIVE | PAUSE_FAILED}
+POST /_emulator/plans/restore               {"ref", "final_status"?: ACTIVE_HEALTHY | RESTORE_FAILED | INACTIVE}
 """
 
 from __future__ import annotations
@@ -107,6 +109,17 @@ def _dispatch(app: EmulatorApp, method: str, path: str, body: bytes) -> Reply:
         with app.lock:
             app.state.plan_hostname(hostname, ssl_error)
         return json_reply(201, {"hostname": hostname, "ssl_error": ssl_error})
+    if method == "POST" and path in ("/_emulator/plans/pause", "/_emulator/plans/restore"):
+        data = _object(body)
+        ref = _required(data, "ref")
+        with app.lock:
+            if path.endswith("/pause"):
+                final_status = data.get("final_status", "PAUSE_FAILED")
+                app.state.plan_pause(ref, final_status)
+            else:
+                final_status = data.get("final_status", "RESTORE_FAILED")
+                app.state.plan_restore(ref, final_status)
+        return json_reply(201, {"ref": ref, "final_status": final_status})
     action = _PROJECT_ACTION.match(path)
     if action is not None and method == "POST":
         ref, what = action.groups()

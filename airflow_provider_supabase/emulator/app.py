@@ -219,6 +219,10 @@ class EmulatorApp:
         else:
             with self.lock:
                 reply = self._call(self.state, route.handler, call)
+                deleted = self.state.take_deleted()
+            # Outside the lock, like reset(): dropping a database waits for its sessions to end.
+            for ref in deleted:
+                self.database.drop_project(ref)
         return None if kind == "drop_after" else reply
 
     @staticmethod

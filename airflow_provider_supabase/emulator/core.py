@@ -193,6 +193,17 @@ class Emulator:
         with self._app.lock:
             self._app.state.set_project_status(ref, status)
 
+    def plan_pause(self, ref: str, final_status: str = "PAUSE_FAILED") -> None:
+        """Pausing this project ends in ``final_status`` (``PAUSE_FAILED``, or ``INACTIVE`` to undo a plan)."""
+        with self._app.lock:
+            self._app.state.plan_pause(ref, final_status)
+
+    def plan_restore(self, ref: str, final_status: str = "RESTORE_FAILED") -> None:
+        """Restoring this project ends in ``final_status``: ``RESTORE_FAILED``, ``INACTIVE`` (it falls back to
+        paused) or ``ACTIVE_HEALTHY``."""
+        with self._app.lock:
+            self._app.state.plan_restore(ref, final_status)
+
     def plan_hostname(self, hostname: str, ssl_error: str = DEFAULT_SSL_ERROR) -> None:
         """Reverifying this custom hostname will fail SSL validation with ``ssl_error``."""
         with self._app.lock:

@@ -118,6 +118,12 @@ class Project:
     root_key: str = ""
     network_restrictions: dict[str, Any] = field(default_factory=dict)
     network_bans: list[str] = field(default_factory=list)
+    auth_config: dict[str, Any] = field(default_factory=dict)
+    postgrest_config: dict[str, Any] = field(default_factory=dict)
+    postgres_config: dict[str, Any] = field(default_factory=dict)
+    api_keys: list[dict[str, Any]] = field(default_factory=list)
+    # A pause, restore or restart in progress (a ``provisioning.Transition``); it outranks ``final_status``.
+    transition: Any = None
 
 
 def blank_hostname(ref: str) -> dict[str, Any]:

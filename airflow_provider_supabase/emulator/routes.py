@@ -12,8 +12,10 @@ from urllib.parse import unquote
 _TABLE: tuple[tuple[str, dict[str, str]], ...] = (
     ("/v1/organizations", {"GET": "list_organizations", "POST": "create_organization"}),
     ("/v1/projects", {"GET": "list_projects", "POST": "create_project"}),
-    ("/v1/projects/{ref}", {"GET": "get_project"}),
+    ("/v1/projects/{ref}", {"GET": "get_project", "DELETE": "delete_project"}),
     ("/v1/projects/{ref}/health", {"GET": "get_health"}),
+    ("/v1/projects/{ref}/pause", {"POST": "pause_project"}),
+    ("/v1/projects/{ref}/restore", {"POST": "restore_project"}),
     (
         "/v1/projects/{ref}/secrets",
         {"GET": "list_secrets", "POST": "create_secrets", "DELETE": "delete_secrets"},
@@ -31,12 +33,16 @@ _TABLE: tuple[tuple[str, dict[str, str]], ...] = (
     ("/v1/projects/{ref}/custom-hostname/reverify", {"POST": "reverify_hostname"}),
     ("/v1/projects/{ref}/custom-hostname/activate", {"POST": "activate_hostname"}),
     ("/v1/projects/{ref}/pgsodium", {"GET": "get_pgsodium", "PUT": "update_pgsodium"}),
+    ("/v1/projects/{ref}/api-keys", {"GET": "list_api_keys"}),
     ("/v1/projects/{ref}/network-bans/retrieve", {"POST": "list_network_bans"}),
     ("/v1/projects/{ref}/network-bans", {"DELETE": "delete_network_bans"}),
     ("/v1/projects/{ref}/network-restrictions", {"GET": "get_network_restrictions"}),
     ("/v1/projects/{ref}/network-restrictions/apply", {"POST": "apply_network_restrictions"}),
     ("/v1/projects/{ref}/database/query", {"POST": "run_query"}),
     ("/v1/projects/{ref}/database/query/read-only", {"POST": "run_read_only_query"}),
+    ("/v1/projects/{ref}/config/auth", {"GET": "get_auth_config", "PATCH": "update_auth_config"}),
+    ("/v1/projects/{ref}/postgrest", {"GET": "get_postgrest_config", "PATCH": "update_postgrest_config"}),
+    ("/v1/projects/{ref}/config/database/postgres", {"GET": "get_postgres_config", "PUT": "update_postgres_config"}),
 )
 
 # Served by DatabaseEndpoints outside the emulator's lock rather than by the State under it.

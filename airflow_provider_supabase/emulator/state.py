@@ -31,6 +31,12 @@ from airflow_provider_supabase.emulator.model import (
     utc_now_iso,
 )
 from airflow_provider_supabase.emulator.multipart import parse_form_data
+from airflow_provider_supabase.emulator.provisioning import (
+    ProvisioningHandlers,
+    new_api_keys,
+    new_auth_config,
+    new_postgrest_config,
+)
 from airflow_provider_supabase.emulator.typescript import generate_types
 from airflow_provider_supabase.emulator.validation import parse_json_text, validate
 from airflow_provider_supabase.emulator.wire import (
@@ -58,7 +64,7 @@ def _parse_bool(name: str, raw: str) -> bool:
     raise ApiError(400, f"Invalid query parameter {name}: expected true or false")
 
 
-class State:
+class State(ProvisioningHandlers):
     """Everything the emulated API knows. Call with the gateway lock held."""
 
     def __init__(self, project_ready_seconds: float = 3.0) -> None:
@@ -68,6 +74,9 @@ class State:
         self.projects: dict[str, Project] = {}
         self.project_plans: dict[str, str] = {}
         self.hostname_plans: dict[str, str] = {}
+        self.pause_plans: dict[str, str] = {}
+        self.restore_plans: dict[str, str] = {}
+        self.deleted: list[str] = []
 
     # ------------------------------------------------------------------ helpers
 
@@ -80,6 +89,8 @@ class State:
     def project_status(self, project: Project) -> str:
         if project.forced_status is not None:
             return project.forced_status
+        if project.transition is not None:
+            return str(project.transition.status(self.project_ready_seconds))
         ready = self.project_ready_seconds
         elapsed = time.monotonic() - project.born
         if ready <= 0 or elapsed >= ready:
@@ -176,6 +187,9 @@ class State:
                 "updated_at": now,
                 "applied_at": now,
             },
+            auth_config=new_auth_config(ref),
+            postgrest_config=new_postgrest_config(),
+            api_keys=new_api_keys(ref),
             **extra,
         )
         self.projects[ref] = project
@@ -601,6 +615,7 @@ class State:
         _check_status(status)
         project = self._create_project(name, organization_slug, region, secrets_module.token_urlsafe(16))
         project.forced_status = status
+        project.transition = None
         return self.project_view(project)
 
     def plan_project(self, name: str, final_status: str) -> None:
@@ -613,6 +628,7 @@ class State:
         if project is None:
             raise KeyError(f"Project {ref} not found")
         project.forced_status = status
+        project.transition = None
         return self.project_view(project)
 
     def plan_hostname(self, hostname: str, ssl_error: str) -> None:
@@ -658,6 +674,7 @@ class State:
                 "template_url": project.template_url,
                 "final_status": project.final_status,
                 "forced_status": project.forced_status,
+                **self.provisioning_snapshot(project),
             }
             secrets[ref] = {
                 name: {"value": s.value, "digest": sha256_hex(s.value), "updated_at": s.updated_at}
@@ -677,7 +694,12 @@ class State:
             "pgsodium": pgsodium,
             "network_restrictions": restrictions,
             "network_bans": bans,
-            "plans": {"projects": dict(self.project_plans), "hostnames": dict(self.hostname_plans)},
+            "plans": {
+                "projects": dict(self.project_plans),
+                "hostnames": dict(self.hostname_plans),
+                "pause": dict(self.pause_plans),
+                "restore": dict(self.restore_plans),
+            },
         }
 
 

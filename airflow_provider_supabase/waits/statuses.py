@@ -70,12 +70,23 @@ class Outcome:
     message: str
 
 
+# Terminal for most waits, but the way to INACTIVE: a pause goes through GOING_DOWN on older platforms.
+PROJECT_ON_THE_WAY: dict[str, frozenset[str]] = {_P.INACTIVE: frozenset({_P.GOING_DOWN})}
+
+
+def project_terminal(target_status: str) -> frozenset[str]:
+    """The statuses that fail a wait for ``target_status`` (and any ``*_FAILED``). ``INACTIVE`` fails every wait
+    but its own: a restore that falls back to it has failed, a pause that reaches it is done."""
+    terminal: frozenset[str] = PROJECT_TERMINAL
+    return terminal - {target_status} - PROJECT_ON_THE_WAY.get(target_status, frozenset())
+
+
 def project_outcome(status: Any, target_status: str = ProjectStatus.ACTIVE_HEALTHY) -> Outcome:
     """pending / done / failed for a project's ``status`` while waiting for ``target_status``."""
     status = str(status or "UNKNOWN")
     if status == target_status:
         return Outcome("done", status, f"Project reached {status}")
-    if status in PROJECT_TERMINAL or status.endswith("_FAILED"):
+    if status in project_terminal(target_status) or status.endswith("_FAILED"):
         return Outcome("failed", status, f"Project is {status}, which will not become {target_status}")
     if status in PROJECT_PENDING or status == ProjectStatus.ACTIVE_HEALTHY:
         # ACTIVE_HEALTHY while waiting for another target (e.g. INACTIVE after a pause) is still pending.

@@ -174,3 +174,64 @@ def test_user_agent_names_provider_and_airflow(hook, emulator, project):
     hook.list_projects()
     ua = hook.get_conn().headers["User-Agent"]
     assert ua.startswith("airflow-provider-supabase/") and f"apache-airflow/{airflow_version}" in ua
+
+
+def test_auth_config_is_read_and_patched(hook, emulator, project):
+    ref = project["ref"]
+    hook.update_auth_config(ref, {"site_url": "https://app.example.com", "jwt_exp": 7200})
+
+    config = hook.get_auth_config(ref)
+
+    assert (config["site_url"], config["jwt_exp"]) == ("https://app.example.com", 7200)
+    assert emulator.requests[-2].method == "PATCH"
+
+
+def test_postgrest_config_is_read_and_patched(hook, project):
+    ref = project["ref"]
+    hook.update_postgrest_config(ref, {"db_schema": "public,api"})
+
+    assert hook.get_postgrest_config(ref)["db_schema"] == "public,api"
+
+
+def test_postgres_config_is_put_with_the_restart_choice(hook, emulator, project):
+    ref = project["ref"]
+    hook.update_postgres_config(ref, {"statement_timeout": "60s"}, restart_database=False)
+
+    assert emulator.requests[-1].json == {"statement_timeout": "60s", "restart_database": False}
+    assert hook.get_postgres_config(ref) == {"statement_timeout": "60s"}
+
+
+def test_api_keys_are_revealed_only_when_asked(hook, emulator, project):
+    ref = project["ref"]
+    hidden = {k["name"]: k["api_key"] for k in hook.list_api_keys(ref) if k["type"] == "secret"}
+    revealed = {k["name"]: k["api_key"] for k in hook.list_api_keys(ref, reveal=True) if k["type"] == "secret"}
+
+    assert revealed["default"].startswith("sb_secret_") and hidden["default"] != revealed["default"]
+    assert [r.query["reveal"] for r in emulator.requests] == [["false"], ["true"]]
+
+
+def test_delete_project_answers_the_deleted_ref(hook, emulator, project):
+    deleted = hook.delete_project(project["ref"])
+
+    assert deleted["ref"] == project["ref"]
+    assert emulator.state_snapshot()["projects"] == {}
+
+
+def test_a_delete_whose_answer_was_lost_counts_as_done(hook, emulator, project):
+    emulator.inject_fault("DELETE", "/v1/projects/{ref}", "drop_after")
+
+    hook.delete_project(project["ref"])
+
+    assert emulator.state_snapshot()["projects"] == {}
+    assert emulator.request_count("DELETE") == 2
+
+
+def test_pause_then_restore_moves_the_project_status(hook, emulator, project):
+    ref = project["ref"]
+    emulator.configure(project_ready_seconds=0)
+    hook.pause_project(ref)
+    assert hook.get_project(ref)["status"] == "INACTIVE"
+
+    hook.restore_project(ref)
+
+    assert hook.get_project(ref)["status"] == "ACTIVE_HEALTHY"

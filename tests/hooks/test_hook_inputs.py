@@ -46,6 +46,12 @@ BAD_CALLS = {
     "escaping file path": (lambda h: h.deploy_function(REF, "f", {"../x.ts": "x"}, "../x.ts"), "files"),
     "unknown update field": (lambda h: h.update_function(REF, "f", color="red"), "color"),
     "unknown project field": (lambda h: h.create_project("p", "o", "pw", "us-east-1", colour=1), "colour"),
+    "unknown auth setting": (lambda h: h.update_auth_config(REF, {"site_ur1": "x"}), "auth.site_ur1"),
+    "read-only postgrest setting": (lambda h: h.update_postgrest_config(REF, {"jwt_secret": "x"}), "jwt_secret"),
+    "unknown postgres setting": (lambda h: h.update_postgres_config(REF, {"work_memory": "8MB"}), "work_memory"),
+    "config rendered as a list": (lambda h: h.update_auth_config(REF, ["site_url"]), "auth"),
+    "reveal rendered as text": (lambda h: h.list_api_keys(REF, reveal="yes"), "reveal"),
+    "bad ref to delete": (lambda h: h.delete_project("abc"), "project_ref"),
 }
 
 

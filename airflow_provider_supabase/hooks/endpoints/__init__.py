@@ -6,6 +6,7 @@ of several) and returns ``self._run(...)``. Nothing else in the hook layer chang
 
 from __future__ import annotations
 
+from airflow_provider_supabase.hooks.endpoints.config import ConfigEndpoints
 from airflow_provider_supabase.hooks.endpoints.database import DatabaseEndpoints
 from airflow_provider_supabase.hooks.endpoints.domains import DomainEndpoints
 from airflow_provider_supabase.hooks.endpoints.functions import FunctionEndpoints
@@ -23,6 +24,7 @@ class Endpoints(
     FunctionEndpoints,
     DomainEndpoints,
     NetworkEndpoints,
+    ConfigEndpoints,
 ):
     """Every endpoint method; ``SupabaseHook`` answers them with values, ``SupabaseAsyncHook`` with awaitables."""
 

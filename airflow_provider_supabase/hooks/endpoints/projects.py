@@ -176,3 +176,33 @@ class ProjectEndpoints(EndpointGroup):
         """
         path = project_path(ref, "/health")
         return self._run(Request("GET", *path, params={"services": validate_services(services)}))
+
+    def delete_project(self, ref: str) -> api.V1ProjectRefResponse:
+        """Delete a project and its data, for good. A delete whose answer was lost and that then answers 404
+        counts as done.
+
+        :param ref: the project's 20-letter ref.
+        :return: ``{"id", "ref", "name"}`` of the deleted project.
+        :raises SupabaseInputError: for a malformed ref, before any request.
+        :raises SupabaseApiError: 404 when there is no such project.
+        """
+        return self._run(Request("DELETE", *project_path(ref)))
+
+    def pause_project(self, ref: str) -> None:
+        """Start pausing a project: it goes ``PAUSING``, then ``INACTIVE`` (or ``PAUSE_FAILED``).
+
+        :param ref: the project's 20-letter ref.
+        :raises SupabaseInputError: for a malformed ref, before any request.
+        :raises SupabaseApiError: when the API refuses the call (e.g. the project is not active).
+        """
+        return self._run(Request("POST", *project_path(ref, "/pause")))
+
+    def restore_project(self, ref: str) -> None:
+        """Start restoring a paused project: it goes ``RESTORING`` / ``COMING_UP``, then ``ACTIVE_HEALTHY`` (or
+        ``RESTORE_FAILED``, or back to ``INACTIVE``).
+
+        :param ref: the project's 20-letter ref.
+        :raises SupabaseInputError: for a malformed ref, before any request.
+        :raises SupabaseApiError: when the API refuses the call (e.g. the project is not paused).
+        """
+        return self._run(Request("POST", *project_path(ref, "/restore")))

@@ -1,4 +1,4 @@
-"""Secrets: Edge Function secrets (list, bulk upsert, bulk delete) and the pgsodium root key."""
+"""Secrets: Edge Function secrets (list, bulk upsert, bulk delete), the pgsodium root key and the API keys."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING
 
 from airflow_provider_supabase.exceptions import SupabaseInputError
-from airflow_provider_supabase.hooks.endpoints._base import EndpointGroup, project_path
+from airflow_provider_supabase.hooks.endpoints._base import EndpointGroup, bool_param, project_path
 from airflow_provider_supabase.hooks.request import Request
 from airflow_provider_supabase.validation import normalize_secrets, validate_root_key, validate_secret_name
 
@@ -71,3 +71,19 @@ class SecretEndpoints(EndpointGroup):
         """
         path = project_path(ref, "/pgsodium")
         return self._run(Request("PUT", *path, json={"root_key": validate_root_key(root_key)}))
+
+    def list_api_keys(self, ref: str, *, reveal: bool = False) -> list[api.ApiKeyResponse]:
+        """List the project's API keys: the legacy ``anon`` and ``service_role`` JWTs and the ``publishable`` and
+        ``secret`` keys.
+
+        :param ref: the project's 20-letter ref.
+        :param reveal: answer secret keys' ``api_key`` in clear (otherwise the API hides it); mask it before
+            logging.
+        :return: ``[{"name", "type", "api_key", "id", "prefix", ...}]``.
+        :raises SupabaseInputError: for a malformed ref or a ``reveal`` that is not a boolean, before any request.
+        :raises SupabaseApiError: when the API refuses the call.
+        """
+        path = project_path(ref, "/api-keys")
+        if not isinstance(reveal, bool):
+            raise SupabaseInputError("reveal", "must be true or false")
+        return self._run(Request("GET", *path, params={"reveal": bool_param(reveal)}))
