@@ -45,6 +45,8 @@ def get_provider_info() -> dict[str, Any]:
                         "types",
                         "pgsodium",
                         "organizations",
+                        "config",
+                        "api_keys",
                     )
                 ],
             }

@@ -1,10 +1,11 @@
-"""Provision Supabase projects idempotently, wait until they are healthy, and link to their dashboard."""
+"""Provision Supabase projects idempotently, pause, restore and delete them, wait for their status, and link to
+their dashboard."""
 
 from __future__ import annotations
 
 import time
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 from airflow.sdk import BaseOperatorLink, conf
 from airflow.sdk.exceptions import AirflowException, AirflowFailException
@@ -52,7 +53,59 @@ def _positive(value: Any, field: str) -> float:
     return float(value)
 
 
-class CreateProjectOperator(SupabaseBaseOperator):
+class _ProjectStatusOperator(SupabaseBaseOperator):
+    """Waiting for ``wait_target``, shared by create, pause and restore: the check the sensor and the trigger run,
+    polled in the worker or handed to the triggerer."""
+
+    wait_target: ClassVar[str] = TARGET_STATUS
+    # Said when a wait times out: what a retry of the task does.
+    retry_hint: ClassVar[str] = "a retry waits again"
+    poll_interval: float
+    timeout: float
+
+    def _check(self, ref: str) -> Outcome:
+        """Where the wait stands now; raises, without retries, when the project failed."""
+        from airflow_provider_supabase.waits.checks import project_step, run_sync
+
+        outcome = run_sync(project_step(self.wait_target), self.hook, ref).outcome
+        if outcome.state == "failed":
+            raise AirflowFailException(f"Project {ref}: {outcome.message}")
+        return outcome
+
+    def _wait(self, ref: str) -> str:
+        deadline = time.monotonic() + float(self.timeout)
+        while True:
+            outcome = self._check(ref)
+            if outcome.state == "done":
+                self.log.info("Project %s is %s", ref, outcome.status)
+                return outcome.status
+            if time.monotonic() >= deadline:
+                raise AirflowException(
+                    f"Project {ref} is still {outcome.status} after {self.timeout:g}s; {self.retry_hint}"
+                )
+            self.log.info("%s; checking again in %gs", outcome.message, self.poll_interval)
+            time.sleep(min(float(self.poll_interval), max(0.0, deadline - time.monotonic())))
+
+    def _trigger(self, ref: str) -> Any:
+        from airflow_provider_supabase.triggers.supabase import ProjectStatusTrigger
+
+        return ProjectStatusTrigger(
+            project_ref=ref,
+            supabase_conn_id=self.supabase_conn_id,
+            target_status=self.wait_target,
+            poll_interval=float(self.poll_interval),
+            timeout=float(self.timeout),
+        )
+
+    def _fail_with(self, event: Mapping[str, Any], ref: Any) -> NoReturn:
+        """Raise for an event that is not a success: without retries when the project failed for good."""
+        message = event.get("message") or f"waiting for project {ref} ended with {event.get('status')!r}"
+        if project_outcome(event.get("project_status"), self.wait_target).state == "failed":
+            raise AirflowFailException(message)
+        raise AirflowException(message)
+
+
+class CreateProjectOperator(_ProjectStatusOperator):
     """Create a project (or adopt the existing one of that name in the organization) and wait until it is
     ``ACTIVE_HEALTHY``.
 
@@ -102,6 +155,7 @@ class CreateProjectOperator(SupabaseBaseOperator):
     secret_fields = ("db_pass",)
     operator_extra_links = (SupabaseProjectLink(),)
     ui_color = "#3ecf8e"
+    retry_hint = "a retry adopts it and waits again"
 
     def __init__(
         self,
@@ -204,54 +258,17 @@ class CreateProjectOperator(SupabaseBaseOperator):
         summary["status"] = self._wait(ref)
         return summary
 
-    def _check(self, ref: str) -> Outcome:
-        """Where the wait stands now (the check the sensor and trigger run); raises, without retries, when the
-        project failed."""
-        from airflow_provider_supabase.waits.checks import project_step, run_sync
-
-        outcome = run_sync(project_step(TARGET_STATUS), self.hook, ref).outcome
-        if outcome.state == "failed":
-            raise AirflowFailException(f"Project {ref}: {outcome.message}")
-        return outcome
-
-    def _wait(self, ref: str) -> str:
-        deadline = time.monotonic() + float(self.timeout)
-        while True:
-            outcome = self._check(ref)
-            if outcome.state == "done":
-                self.log.info("Project %s is %s", ref, outcome.status)
-                return outcome.status
-            if time.monotonic() >= deadline:
-                raise AirflowException(
-                    f"Project {ref} is still {outcome.status} after {self.timeout:g}s; a retry adopts it and "
-                    "waits again"
-                )
-            self.log.info("%s; checking again in %gs", outcome.message, self.poll_interval)
-            time.sleep(min(float(self.poll_interval), max(0.0, deadline - time.monotonic())))
-
     def _defer_wait(self, context: Context, summary: dict[str, Any]) -> dict[str, Any]:
         # Check once first: a project that is already healthy (adopted) needs no trip through the triggerer.
         outcome = self._check(summary["ref"])
         if outcome.state == "done":
             summary["status"] = outcome.status
             return summary
-        from airflow_provider_supabase.triggers.supabase import ProjectStatusTrigger
-
         # The summary travels in the defer kwargs; ``dag.test()`` (Airflow 3.3) replaces those kwargs with the
         # event alone, so it is also kept in XCom (which survives a deferral) for execute_complete to fall back on.
         context["ti"].xcom_push(key=SUMMARY_XCOM_KEY, value=summary)
         self.log.info("Deferring the wait for project %s to the triggerer", summary["ref"])
-        self.defer(
-            trigger=ProjectStatusTrigger(
-                project_ref=summary["ref"],
-                supabase_conn_id=self.supabase_conn_id,
-                target_status=TARGET_STATUS,
-                poll_interval=float(self.poll_interval),
-                timeout=float(self.timeout),
-            ),
-            method_name="execute_complete",
-            kwargs={"project": summary},
-        )
+        self.defer(trigger=self._trigger(summary["ref"]), method_name="execute_complete", kwargs={"project": summary})
 
     def execute_complete(
         self, context: Context, event: Mapping[str, Any] | None = None, project: Mapping[str, Any] | None = None
@@ -267,7 +284,160 @@ class CreateProjectOperator(SupabaseBaseOperator):
             summary["status"] = event.get("project_status") or TARGET_STATUS
             self.log.info("Project %s is %s", ref, summary["status"])
             return summary
-        message = event.get("message") or f"waiting for project {ref} ended with {event.get('status')!r}"
-        if project_outcome(event.get("project_status"), TARGET_STATUS).state == "failed":
-            raise AirflowFailException(message)
-        raise AirflowException(message)
+        self._fail_with(event, ref)
+
+
+class _ProjectTransitionOperator(_ProjectStatusOperator):
+    """Ask for a status change (pause, restore) unless it is done or under way, then optionally wait for it."""
+
+    template_fields: Sequence[str] = ("supabase_conn_id", "project_ref")
+    # What the project is while the change is under way: asking again would be refused by the API.
+    under_way: ClassVar[frozenset[str]] = frozenset()
+    action: ClassVar[str] = ""
+    ui_color = "#3ecf8e"
+
+    def __init__(
+        self,
+        *,
+        project_ref: str,
+        wait_for_completion: bool = True,
+        poll_interval: float = 10.0,
+        timeout: float = 1200.0,
+        deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.project_ref = project_ref
+        self.wait_for_completion = wait_for_completion
+        self.poll_interval = poll_interval
+        self.timeout = timeout
+        self.deferrable = deferrable
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        ref = validate_ref(self.project_ref)
+        if self.wait_for_completion:
+            _positive(self.poll_interval, "poll_interval")
+            _positive(self.timeout, "timeout")
+        status = str(self.hook.get_project(ref).get("status") or "UNKNOWN")
+        requested = status != self.wait_target and status not in self.under_way
+        if requested:
+            self.log.info("Project %s is %s: asking the API to %s it", ref, status, self.action)
+            getattr(self.hook, f"{self.action}_project")(ref)
+        else:
+            self.log.info("Project %s is already %s: no %s sent", ref, status, self.action)
+        summary = {"ref": ref, "status": status, "requested": requested}
+        outcome = self._check(ref)
+        summary["status"] = outcome.status
+        if outcome.state == "done" or not self.wait_for_completion:
+            return summary
+        if self.deferrable:
+            # Kept in XCom too: ``dag.test()`` (Airflow 3.3) resumes with the event alone (see CreateProjectOperator).
+            context["ti"].xcom_push(key=SUMMARY_XCOM_KEY, value=summary)
+            self.log.info("Deferring the wait for project %s to the triggerer", ref)
+            self.defer(trigger=self._trigger(ref), method_name="execute_complete", kwargs={"requested": requested})
+        summary["status"] = self._wait(ref)
+        return summary
+
+    def execute_complete(
+        self, context: Context, event: Mapping[str, Any] | None = None, requested: bool | None = None
+    ) -> dict[str, Any]:
+        """Resume after ``ProjectStatusTrigger``: return the XCom on success, fail with its message otherwise."""
+        event = event or {}
+        ref = event.get("project_ref") or self.project_ref
+        if event.get("status") != "success":
+            self._fail_with(event, ref)
+        if requested is None:
+            ti = context["ti"]
+            summary = ti.xcom_pull(task_ids=ti.task_id, key=SUMMARY_XCOM_KEY, map_indexes=ti.map_index) or {}
+            requested = summary.get("requested")
+        self.log.info("Project %s is %s", ref, event.get("project_status"))
+        return {"ref": ref, "status": event.get("project_status") or self.wait_target, "requested": requested}
+
+
+class PauseProjectOperator(_ProjectTransitionOperator):
+    """Pause a project and wait until it is ``INACTIVE``.
+
+    Idempotent: a project that is already ``INACTIVE`` or ``PAUSING`` is not asked again. While waiting,
+    ``ACTIVE_HEALTHY``, ``PAUSING`` and ``GOING_DOWN`` are pending; ``PAUSE_FAILED`` (and ``REMOVED``, any
+    ``*_FAILED``) fail the task at once, without retries.
+
+    :param project_ref: the project's ref (templated).
+    :param wait_for_completion: wait until the project is ``INACTIVE``.
+    :param poll_interval: seconds between status checks while waiting.
+    :param timeout: longest wait in seconds.
+    :param deferrable: hand the wait to the triggerer (``ProjectStatusTrigger``); defaults to
+        ``[operators] default_deferrable``.
+    :param supabase_conn_id: Airflow connection of type ``supabase`` (templated).
+
+    XCom: ``{"ref", "status", "requested"}`` (``requested``: this task sent the pause).
+    """
+
+    wait_target = ProjectStatus.INACTIVE.value
+    under_way = frozenset({ProjectStatus.PAUSING.value, ProjectStatus.GOING_DOWN.value})
+    action = "pause"
+
+
+class RestoreProjectOperator(_ProjectTransitionOperator):
+    """Restore a paused project and wait until it is ``ACTIVE_HEALTHY``.
+
+    Idempotent: a project that is already ``ACTIVE_HEALTHY``, ``RESTORING`` or ``COMING_UP`` is not asked again.
+    ``RESTORE_FAILED`` fails the task at once, without retries, and so does a restore that falls back to
+    ``INACTIVE``.
+
+    :param project_ref: the project's ref (templated).
+    :param wait_for_completion: wait until the project is ``ACTIVE_HEALTHY``.
+    :param poll_interval: seconds between status checks while waiting.
+    :param timeout: longest wait in seconds.
+    :param deferrable: hand the wait to the triggerer (``ProjectStatusTrigger``); defaults to
+        ``[operators] default_deferrable``.
+    :param supabase_conn_id: Airflow connection of type ``supabase`` (templated).
+
+    XCom: ``{"ref", "status", "requested"}`` (``requested``: this task sent the restore).
+    """
+
+    wait_target = ProjectStatus.ACTIVE_HEALTHY.value
+    under_way = frozenset({ProjectStatus.RESTORING.value, ProjectStatus.COMING_UP.value})
+    action = "restore"
+
+
+class DeleteProjectOperator(SupabaseBaseOperator):
+    """Delete a project, for good, once its live name matches ``confirm_name``.
+
+    The name is the safety catch: a ref mistyped or templated from the wrong place names another project, and
+    the task then fails (without retries) before the delete is sent. A project that does not exist (already
+    deleted by an earlier try) is success.
+
+    :param project_ref: the project's ref (templated).
+    :param confirm_name: the project's exact name (templated).
+    :param supabase_conn_id: Airflow connection of type ``supabase`` (templated).
+
+    XCom: ``{"ref", "name", "deleted"}`` (``deleted`` false when there was nothing to delete).
+    """
+
+    template_fields: Sequence[str] = ("supabase_conn_id", "project_ref", "confirm_name")
+    ui_color = "#f28b82"
+
+    def __init__(self, *, project_ref: str, confirm_name: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.project_ref = project_ref
+        self.confirm_name = confirm_name
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_supabase.exceptions import SupabaseApiError
+
+        ref = validate_ref(self.project_ref)
+        confirm_name = require_text(self.confirm_name, "confirm_name")
+        try:
+            name = self.hook.get_project(ref).get("name")
+        except SupabaseApiError as err:
+            if err.status_code != 404:
+                raise
+            self.log.info("Project %s does not exist (already deleted?): nothing to do", ref)
+            return {"ref": ref, "name": confirm_name, "deleted": False}
+        if name != confirm_name:
+            raise SupabaseInputError(
+                "confirm_name", f"is {confirm_name!r} but project {ref} is named {name!r}; nothing was deleted"
+            )
+        self.hook.delete_project(ref)
+        self.log.info("Deleted project %s (%r)", ref, name)
+        return {"ref": ref, "name": name, "deleted": True}

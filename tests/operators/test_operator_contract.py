@@ -8,12 +8,25 @@ import sys
 
 import pytest
 
-MODULES = ["projects", "functions", "secrets", "custom_hostname", "network", "types", "pgsodium", "organizations"]
+MODULES = [
+    "projects",
+    "functions",
+    "secrets",
+    "custom_hostname",
+    "network",
+    "types",
+    "pgsodium",
+    "organizations",
+    "config",
+    "api_keys",
+]
 REF = "abcdefghijklmnopqrst"
 
 
 def _operators():
     from airflow_provider_supabase.operators import (
+        api_keys,
+        config,
         custom_hostname,
         functions,
         network,
@@ -41,6 +54,11 @@ def _operators():
         (network.ApplyNetworkRestrictionsOperator, {"project_ref": REF, "db_allowed_cidrs": ["10.0.0.0/8"]}),
         (network.RemoveNetworkBansOperator, {"project_ref": REF, "ipv4_addresses": ["10.0.0.1"]}),
         (pgsodium.UpdatePgsodiumRootKeyOperator, {"project_ref": REF, "root_key": "ab" * 32}),
+        (config.UpdateProjectConfigOperator, {"project_ref": REF, "auth": {"site_url": "https://a.example.com"}}),
+        (api_keys.ExportApiKeysOperator, {"project_ref": REF, "variable_prefix": "app"}),
+        (projects.PauseProjectOperator, {"project_ref": REF}),
+        (projects.RestoreProjectOperator, {"project_ref": REF}),
+        (projects.DeleteProjectOperator, {"project_ref": REF, "confirm_name": "n"}),
     ]
 
 
