@@ -113,6 +113,20 @@ def secret_sync(r: dict[str, Any]) -> str:
     return table + "\n\n" + growth
 
 
+def config_noop(r: dict[str, Any]) -> str:
+    rows = [
+        [
+            row["auth_fields"],
+            row["scenario"],
+            "/".join(map(str, row["requests"])),
+            row["writes"],
+            _mmm(row["ms"], " ms"),
+        ]
+        for row in r["results"]
+    ]
+    return _table(["Auth settings", "apply", "requests", "writes", "wall time: median (min-max)"], rows)
+
+
 def rate_limit(r: dict[str, Any]) -> str:
     rows = []
     for layout, s in r["summary"].items():
@@ -192,6 +206,7 @@ def render(results: dict[str, Any]) -> str:
         ("3. Secret sync", "secret_sync", secret_sync),
         ("4. Rate-limit throughput", "rate_limit", rate_limit),
         ("5. Triggerer scale", "triggerer_scale", triggerer),
+        ("7. Config as code", "config_noop", config_noop),
     ]
     for title, key, fn in sections:
         r = results["benchmarks"].get(key)
