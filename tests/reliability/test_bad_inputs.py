@@ -11,6 +11,8 @@ import pytest
 
 from airflow_provider_supabase.exceptions import SupabaseInputError
 from airflow_provider_supabase.hooks.supabase import SupabaseHook
+from airflow_provider_supabase.operators.api_keys import ExportApiKeysOperator
+from airflow_provider_supabase.operators.config import UpdateProjectConfigOperator
 from airflow_provider_supabase.operators.custom_hostname import (
     ActivateCustomHostnameOperator,
     InitializeCustomHostnameOperator,
@@ -19,7 +21,12 @@ from airflow_provider_supabase.operators.functions import DeleteFunctionOperator
 from airflow_provider_supabase.operators.network import ApplyNetworkRestrictionsOperator, RemoveNetworkBansOperator
 from airflow_provider_supabase.operators.organizations import CreateOrganizationOperator
 from airflow_provider_supabase.operators.pgsodium import UpdatePgsodiumRootKeyOperator
-from airflow_provider_supabase.operators.projects import CreateProjectOperator
+from airflow_provider_supabase.operators.projects import (
+    CreateProjectOperator,
+    DeleteProjectOperator,
+    PauseProjectOperator,
+    RestoreProjectOperator,
+)
 from airflow_provider_supabase.operators.secrets import SyncSecretsOperator
 from airflow_provider_supabase.operators.types import GenerateTypeScriptTypesOperator
 from airflow_provider_supabase.sensors.custom_hostname import SupabaseCustomHostnameSensor
@@ -156,6 +163,29 @@ BAD_INPUTS: dict[str, tuple[Callable[[SupabaseHook, Path], Any], str]] = {
     ),
     "project: plan in capitals": (_project(plan="Pro"), "plan"),
     "organization: empty name": (_run(CreateOrganizationOperator, name=""), "name"),
+    "delete project: no name to confirm": (
+        _run(DeleteProjectOperator, project_ref=REF, confirm_name=""),
+        "confirm_name",
+    ),
+    "pause: ref in capitals": (_run(PauseProjectOperator, project_ref=REF.upper()), "project_ref"),
+    "restore: zero timeout": (_run(RestoreProjectOperator, project_ref=REF, timeout=0), "timeout"),
+    # Config as code and API keys
+    "config: auth setting misspelt": (
+        _run(UpdateProjectConfigOperator, project_ref=REF, auth={"smtp_passwd": "x"}),
+        "auth.smtp_passwd",
+    ),
+    "config: PostgREST setting under postgres": (
+        _run(UpdateProjectConfigOperator, project_ref=REF, postgres={"db_schema": "public"}),
+        "postgres.db_schema",
+    ),
+    "config: section rendered as a string": (
+        _run(UpdateProjectConfigOperator, project_ref=REF, postgrest="max_rows=10"),
+        "postgrest",
+    ),
+    "api keys: prefix with a space": (
+        _run(ExportApiKeysOperator, project_ref=REF, variable_prefix="my app"),
+        "variable_prefix",
+    ),
     # Types
     "types: output directory does not exist": (
         _run(GenerateTypeScriptTypesOperator, project_ref=REF, output_path="/nonexistent-dir/types.ts"),

@@ -152,6 +152,39 @@ def test_pgsodium_root_key_change_leaks_neither_the_new_nor_the_old_key(
     assert hits == []
 
 
+CONFIG_AND_KEYS_DAG = """
+from airflow_provider_supabase.operators.api_keys import ExportApiKeysOperator
+from airflow_provider_supabase.operators.config import UpdateProjectConfigOperator
+
+UpdateProjectConfigOperator(
+    task_id="config",
+    project_ref="{ref}",
+    auth={{"smtp_pass": "{{{{ var.value.smtp_pass }}}}", "external_github_secret": "{{{{ var.value.gh }}}}"}},
+)
+ExportApiKeysOperator(task_id="keys", project_ref="{ref}", variable_prefix="acme")
+"""
+
+
+def test_config_secrets_and_secret_api_keys_leak_nowhere(request, api, monkeypatch, run_tasks, airflow_db):
+    ref = api.seed_project("acme-prod", api.seed_organization("Acme")["slug"])["ref"]
+    secret_keys = [k["api_key"] for k in api.state_snapshot()["projects"][ref]["api_keys"] if k["name"] != "anon"]
+    secret_keys = [k for k in secret_keys if not k.startswith("sb_publishable_")]
+    token, smtp_pass, github_secret = _canary_token(), _canary("smtp-pass"), _canary("github-secret")
+    set_connection(monkeypatch, api.url, token=token)
+    monkeypatch.setenv("AIRFLOW_VAR_SMTP_PASS", smtp_pass)
+    monkeypatch.setenv("AIRFLOW_VAR_GH", github_secret)
+
+    result = run_tasks(CONFIG_AND_KEYS_DAG.format(ref=ref))
+
+    assert result.state == "success"
+    assert api.state_snapshot()["projects"][ref]["auth_config"]["smtp_pass"] == smtp_pass
+    assert len(secret_keys) == 2 and result.xcom("keys")["variables"] == ["acme_default", "acme_service_role"]
+    places = _searched(_places(result, airflow_db), ref, "auth.smtp_pass: (secret) set", "***")
+    hits = canary_hits([token, smtp_pass, github_secret, *secret_keys], places)
+    record(request, leaks=len(hits), places=len(places))
+    assert hits == []
+
+
 FAILING_DAG = """
 from airflow_provider_supabase.operators.pgsodium import UpdatePgsodiumRootKeyOperator
 from airflow_provider_supabase.operators.projects import CreateProjectOperator
