@@ -10,10 +10,11 @@ from collections.abc import Iterable
 from typing import Any
 
 # Fields whose values legitimately differ between two runs of the same call: server clocks and identifiers.
-_VOLATILE_KEYS = frozenset({"created_at", "updated_at", "applied_at"})
-# Values the emulator draws at random (seeded passwords, generated root keys, DNS challenge tokens). A value the
-# test itself chose (``chosen``) is kept, so "the PUT stored my key" is still compared.
-_RANDOM_KEYS = frozenset({"db_pass", "root_key", "txt_value"})
+_VOLATILE_KEYS = frozenset({"created_at", "updated_at", "applied_at", "inserted_at"})
+# Values the emulator draws at random (seeded passwords, generated root keys, DNS challenge tokens, API keys and
+# their digests and prefixes, the PostgREST JWT secret). A value the test itself chose (``chosen``) is kept, so
+# "the PUT stored my key" is still compared.
+_RANDOM_KEYS = frozenset({"db_pass", "root_key", "txt_value", "api_key", "hash", "prefix", "jwt_secret"})
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
 
