@@ -52,6 +52,7 @@ BAD_CALLS = {
     "config rendered as a list": (lambda h: h.update_auth_config(REF, ["site_url"]), "auth"),
     "reveal rendered as text": (lambda h: h.list_api_keys(REF, reveal="yes"), "reveal"),
     "bad ref to delete": (lambda h: h.delete_project("abc"), "project_ref"),
+    "bad ref to pause": (lambda h: h.pause_project("abc"), "project_ref"),
 }
 
 

@@ -66,6 +66,12 @@ def _hostname_at(step: int) -> Callable[[Any, SupabaseHook], dict[str, str]]:
     return setup
 
 
+def _paused(emu, hook) -> dict[str, str]:
+    ctx = _project(emu, hook)
+    emu.set_project_status(ctx["ref"], "INACTIVE")
+    return ctx
+
+
 def _nothing(emu, hook) -> dict[str, str]:
     return {}
 
@@ -208,6 +214,55 @@ CALLS = [
         "/v1/projects/{ref}/network-restrictions/apply",
         lambda h, c: h.apply_network_restrictions(c["ref"], ["203.0.113.0/24"], ["2001:db8::/32"]),
         lambda r, c: r["config"] == {"dbAllowedCidrs": ["203.0.113.0/24"], "dbAllowedCidrsV6": ["2001:db8::/32"]},
+    ),
+    Call(
+        "update_auth_config",
+        "update (PATCH)",
+        "PATCH",
+        "/v1/projects/{ref}/config/auth",
+        lambda h, c: h.update_auth_config(c["ref"], {"site_url": "https://app.example.com", "jwt_exp": 7200}),
+        lambda r, c: (r["site_url"], r["jwt_exp"]) == ("https://app.example.com", 7200),
+    ),
+    Call(
+        "update_postgres_config",
+        "update (PUT)",
+        "PUT",
+        "/v1/projects/{ref}/config/database/postgres",
+        lambda h, c: h.update_postgres_config(c["ref"], {"statement_timeout": "60s"}),
+        lambda r, c: r == {"statement_timeout": "60s"},
+    ),
+    Call(
+        "list_api_keys",
+        "list",
+        "GET",
+        "/v1/projects/{ref}/api-keys",
+        lambda h, c: h.list_api_keys(c["ref"], reveal=True),
+        lambda r, c: sorted(k["name"] for k in r) == ["anon", "default", "default", "service_role"],
+    ),
+    Call(
+        "pause_project",
+        "project lifecycle",
+        "POST",
+        "/v1/projects/{ref}/pause",
+        lambda h, c: h.pause_project(c["ref"]),
+        lambda r, c: r is None,
+    ),
+    Call(
+        "restore_project",
+        "project lifecycle",
+        "POST",
+        "/v1/projects/{ref}/restore",
+        lambda h, c: h.restore_project(c["ref"]),
+        lambda r, c: r is None,
+        setup=_paused,
+    ),
+    Call(
+        "delete_project",
+        "project lifecycle",
+        "DELETE",
+        "/v1/projects/{ref}",
+        lambda h, c: h.delete_project(c["ref"]),
+        lambda r, c: r is None or r["ref"] == c["ref"],
     ),
 ]
 

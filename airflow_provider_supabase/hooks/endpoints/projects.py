@@ -25,6 +25,9 @@ if TYPE_CHECKING:
     from airflow_provider_supabase import api_types as api
 
 PROJECT_EXTRA_FIELDS = frozenset({"kps_enabled", "template_url", "release_channel", "postgres_engine"})
+# The statuses that show a pause (or a restore) was accepted, for recognising one whose answer was lost.
+_PAUSE_TOOK_EFFECT = frozenset({"PAUSING", "GOING_DOWN", "INACTIVE", "PAUSE_FAILED"})
+_RESTORE_TOOK_EFFECT = frozenset({"RESTORING", "COMING_UP", "ACTIVE_HEALTHY", "RESTORE_FAILED"})
 _PATH = "/v1/projects"
 
 
@@ -45,6 +48,16 @@ class ProjectFields(TypedDict, total=False):
 
 
 _NAMED_FIELDS = frozenset(ProjectFields.__annotations__) - PROJECT_EXTRA_FIELDS
+
+
+def _transition_request(ref: str, suffix: str, took_effect: frozenset[str]) -> Request:
+    """A pause or restore POST that, after a lost answer, reads the project before sending it again."""
+
+    def pick(found: Any, existed: frozenset[str]) -> Any:
+        return found if isinstance(found, Mapping) and found.get("status") in took_effect else None
+
+    path = project_path(ref, suffix)
+    return Request("POST", *path, idempotent=False, recovery=Recovery(project_path(ref)[0], pick))
 
 
 def project_body(name: str, fields: Mapping[str, Any]) -> dict[str, Any]:
@@ -177,12 +190,12 @@ class ProjectEndpoints(EndpointGroup):
         path = project_path(ref, "/health")
         return self._run(Request("GET", *path, params={"services": validate_services(services)}))
 
-    def delete_project(self, ref: str) -> api.V1ProjectRefResponse:
+    def delete_project(self, ref: str) -> api.V1ProjectRefResponse | None:
         """Delete a project and its data, for good. A delete whose answer was lost and that then answers 404
         counts as done.
 
         :param ref: the project's 20-letter ref.
-        :return: ``{"id", "ref", "name"}`` of the deleted project.
+        :return: ``{"id", "ref", "name"}`` of the deleted project; ``None`` when the answer was lost.
         :raises SupabaseInputError: for a malformed ref, before any request.
         :raises SupabaseApiError: 404 when there is no such project.
         """
@@ -191,18 +204,28 @@ class ProjectEndpoints(EndpointGroup):
     def pause_project(self, ref: str) -> None:
         """Start pausing a project: it goes ``PAUSING``, then ``INACTIVE`` (or ``PAUSE_FAILED``).
 
+        Not sent twice blindly: the API refuses to pause a project that is already pausing, so after a lost
+        answer the project is read first, and a pause under way (or done) counts as this one.
+
         :param ref: the project's 20-letter ref.
         :raises SupabaseInputError: for a malformed ref, before any request.
         :raises SupabaseApiError: when the API refuses the call (e.g. the project is not active).
         """
-        return self._run(Request("POST", *project_path(ref, "/pause")))
+        return self._run(self._transition(_transition_request(ref, "/pause", _PAUSE_TOOK_EFFECT)))
 
     def restore_project(self, ref: str) -> None:
         """Start restoring a paused project: it goes ``RESTORING`` / ``COMING_UP``, then ``ACTIVE_HEALTHY`` (or
         ``RESTORE_FAILED``, or back to ``INACTIVE``).
 
+        Not sent twice blindly: after a lost answer the project is read first, and a restore under way (or done)
+        counts as this one.
+
         :param ref: the project's 20-letter ref.
         :raises SupabaseInputError: for a malformed ref, before any request.
         :raises SupabaseApiError: when the API refuses the call (e.g. the project is not paused).
         """
-        return self._run(Request("POST", *project_path(ref, "/restore")))
+        return self._run(self._transition(_transition_request(ref, "/restore", _RESTORE_TOOK_EFFECT)))
+
+    def _transition(self, request: Request) -> Plan:
+        yield request  # the answer is empty; after a recovery it is the project, which callers need not see
+        return None
