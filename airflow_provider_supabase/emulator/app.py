@@ -64,6 +64,7 @@ class Incoming:
     content_type: str
     body: bytes
     client_ip: str = "127.0.0.1"
+    idempotency_key: str | None = None
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -146,6 +147,7 @@ class EmulatorApp:
                 json=body_json,
                 json_error=json_error,
                 client_ip=request.client_ip,
+                idempotency_key=request.idempotency_key,
             )
             reply = self._apply(route, call, fault)
         if reply is not None:

@@ -37,10 +37,13 @@ _TABLE: tuple[tuple[str, dict[str, str]], ...] = (
     ("/v1/projects/{ref}/network-restrictions/apply", {"POST": "apply_network_restrictions"}),
     ("/v1/projects/{ref}/database/query", {"POST": "run_query"}),
     ("/v1/projects/{ref}/database/query/read-only", {"POST": "run_read_only_query"}),
+    ("/v1/projects/{ref}/database/migrations", {"GET": "list_migrations", "POST": "apply_migration"}),
 )
 
 # Served by DatabaseEndpoints outside the emulator's lock rather than by the State under it.
-DATABASE_HANDLERS: frozenset[str] = frozenset({"run_query", "run_read_only_query"})
+DATABASE_HANDLERS: frozenset[str] = frozenset(
+    {"run_query", "run_read_only_query", "list_migrations", "apply_migration"}
+)
 
 # Custom-hostname calls reach Cloudflare and get their own, much smaller, rate limit.
 HOSTNAME_LIMITED: frozenset[tuple[str, str]] = frozenset(

@@ -238,3 +238,14 @@ READ_ONLY_QUERY: Schema = {
     },
     "required": ["query"],
 }
+
+# V1CreateMigrationBody
+CREATE_MIGRATION: Schema = {
+    "type": "object",
+    "properties": {
+        "query": {"type": "string", "minLength": 1},
+        "name": {"type": "string"},
+        "rollback": {"type": "string"},
+    },
+    "required": ["query"],
+}

@@ -105,6 +105,7 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             authorization=self.headers.get("Authorization"),
             content_type=self.headers.get("Content-Type", ""),
             body=body,
+            idempotency_key=self.headers.get("Idempotency-Key"),
             client_ip=self.client_address[0],
         )
         reply = self.server.app.handle(request)
