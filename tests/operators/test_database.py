@@ -370,3 +370,13 @@ def test_bad_query_input_is_refused_before_any_request(emulator, project, kwargs
 
     assert err.value.field == field
     assert emulator.request_count() == 0
+
+
+def test_the_apis_migration_history_lists_what_the_operator_applied(run_tasks, emulator, project, hook, migrations):
+    run_tasks(_migrate(project["ref"], migrations), imports=IMPORTS)
+
+    assert hook.list_migrations(project["ref"]) == [
+        {"version": "20240101000000", "name": "accounts"},
+        {"version": "20240102000000", "name": "orders"},
+        {"version": "20240103000000", "name": "orders_index"},
+    ]

@@ -8,13 +8,24 @@ import sys
 
 import pytest
 
-MODULES = ["projects", "functions", "secrets", "custom_hostname", "network", "types", "pgsodium", "organizations"]
+MODULES = [
+    "projects",
+    "functions",
+    "secrets",
+    "custom_hostname",
+    "network",
+    "types",
+    "pgsodium",
+    "organizations",
+    "database",
+]
 REF = "abcdefghijklmnopqrst"
 
 
 def _operators():
     from airflow_provider_supabase.operators import (
         custom_hostname,
+        database,
         functions,
         network,
         organizations,
@@ -41,6 +52,8 @@ def _operators():
         (network.ApplyNetworkRestrictionsOperator, {"project_ref": REF, "db_allowed_cidrs": ["10.0.0.0/8"]}),
         (network.RemoveNetworkBansOperator, {"project_ref": REF, "ipv4_addresses": ["10.0.0.1"]}),
         (pgsodium.UpdatePgsodiumRootKeyOperator, {"project_ref": REF, "root_key": "ab" * 32}),
+        (database.RunQueryOperator, {"project_ref": REF, "sql": "select 1", "parameters": [1]}),
+        (database.ApplyMigrationsOperator, {"project_ref": REF, "migrations_dir": "supabase/migrations"}),
     ]
 
 
