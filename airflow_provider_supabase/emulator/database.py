@@ -483,7 +483,9 @@ class PostgresCluster:
 
         if parameters:
             cursor: Any = psycopg.RawCursor(conn, row_factory=dict_row)
-            cursor.execute(query, [_node_pg_text(p) for p in parameters])
+            # Never prepared server-side: psycopg would after a few runs of one text, and the ``discard all``
+            # that returns the session to the pool drops the statement psycopg still believes it holds.
+            cursor.execute(query, [_node_pg_text(p) for p in parameters], prepare=False)
         else:
             cursor = conn.cursor(row_factory=dict_row)
             cursor.execute(query.encode(), prepare=False)
