@@ -190,7 +190,8 @@ class ApplyMigrationsOperator(SupabaseBaseOperator):
 
     Refused before anything runs: a ``.sql`` file without a numeric version, two files of one version, a file
     with its own ``BEGIN``/``COMMIT`` (each file already is one transaction), an applied file whose statements
-    differ from the file on disk (drift), and an applied version with no file (``db push`` refuses it too).
+    differ from the file on disk (drift; a ledger row without statements is not compared), and an applied
+    version with no file (``db push`` refuses it too).
 
     Requests: one to read the ledger (all when nothing is pending, or with ``dry_run``), then one to prepare the
     ledger and one per pending file.

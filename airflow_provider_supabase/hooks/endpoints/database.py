@@ -46,7 +46,7 @@ class DatabaseEndpoints(EndpointGroup):
     ) -> list[dict[str, Any]]:
         """Run SQL on the project's database, as ``postgres`` (or ``supabase_read_only_user`` when read-only).
 
-        Several statements in one query run in one transaction; ``parameters`` are bound by the server to
+        A query without parameters may hold several statements; ``parameters`` are bound by the server to
         ``$1``, ``$2``... of a single statement, never formatted into the text. A query that writes is not sent
         again after a failure that may have reached the server (it could run twice); a read-only one is.
 
