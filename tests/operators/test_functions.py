@@ -197,6 +197,22 @@ def test_deleting_the_record_with_the_cli_makes_the_next_run_deploy(run_tasks, e
     assert "no deploy record (Variable supabase_deploy__" in result.log
 
 
+def test_a_record_that_is_not_a_record_is_ignored_and_replaced(run_tasks, emulator, project, function_dir):
+    from airflow.models.variable import Variable
+    from airflow.utils.session import create_session
+
+    ref = project["ref"]
+    run_tasks(_deploy(ref, source_dir=str(function_dir)), imports=IMPORTS)
+    with create_session() as session:
+        stored = session.query(Variable).filter(Variable.key == f"supabase_deploy__{ref}__hello").one()
+        stored.set_val("edited by hand")
+
+    result = run_tasks(_deploy(ref, source_dir=str(function_dir)), imports=IMPORTS)
+
+    assert result.xcom("deploy")["deployed"] is True and _record(ref)["version"] == 2
+    assert f"Ignoring the Variable supabase_deploy__{ref}__hello, which is not a deploy record" in result.log
+
+
 def test_a_deploy_whose_response_was_lost_is_recorded_by_the_task_retry(
     run_tasks, emulator, monkeypatch, project, function_dir
 ):
