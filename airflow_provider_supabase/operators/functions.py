@@ -277,8 +277,8 @@ class DeployFunctionOperator(SupabaseBaseOperator):
                 updated_at = current.get("updated_at")
         if not isinstance(version, int) or updated_at is None:
             self.log.warning(
-                "The API did not return the deployed version and updated_at, so no deploy record is kept and the "
-                "next run deploys again"
+                "Could not learn the version and updated_at this deploy produced (the API left them out, or the "
+                "function changed again at once), so no deploy record is kept and the next run deploys again"
             )
             return
         ti = context.get("ti") if hasattr(context, "get") else None

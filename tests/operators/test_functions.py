@@ -76,6 +76,12 @@ def test_unchanged_directory_is_not_deployed_again_in_the_next_run(run_tasks, em
     assert first.xcom("deploy")["deployed"] is True
     assert again.xcom("deploy") == {**first.xcom("deploy"), "deployed": False}
     assert _deploys(emulator, ref) == 1
+    # First run: the GET (404) and the deploy; the second: the GET alone.
+    assert [(r.method, r.template) for r in emulator.requests] == [
+        ("GET", "/v1/projects/{ref}/functions/{function_slug}"),
+        ("POST", "/v1/projects/{ref}/functions/deploy"),
+        ("GET", "/v1/projects/{ref}/functions/{function_slug}"),
+    ]
     assert "unchanged since this provider deployed version 1" in again.log and "skipping the deploy" in again.log
 
 
