@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 UV     := python3 -m uv
 STAMP  := $(VENV)/.installed
 
-.PHONY: env demo test lint typecheck unit bench clean
+.PHONY: env demo test lint typecheck unit bench clean ui-deps test-ui
 
 env: $(STAMP)
 
@@ -28,6 +28,24 @@ unit: env
 	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 test: lint typecheck unit
+
+# The browser check of the connection form drives Debian's Chromium with Playwright's Python driver; Playwright's
+# own browser download is never used. apt-get update runs only when Chromium is missing, so a warm machine pays
+# nothing.
+UI_STAMP := $(VENV)/.installed-ui
+SUDO     := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+ui-deps: $(UI_STAMP)
+	@command -v chromium >/dev/null 2>&1 || { \
+		$(SUDO) apt-get update -qq && \
+		$(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends chromium fonts-liberation >/dev/null; }
+
+$(UI_STAMP): $(STAMP)
+	$(UV) pip install --quiet --python $(PY) -e ".[dev,ui]"
+	@touch $(UI_STAMP)
+
+test-ui: ui-deps
+	$(PY) -m pytest -q -p no:cacheprovider -m ui tests/ui $(PYTEST_ARGS)
 
 # Benchmarks get their own environment: the HTTP and dbt Cloud providers they compare against must not leak
 # into the test environment.

@@ -10,6 +10,9 @@ from typing import Any
 
 __version__ = "0.1.0"
 
+# The connection every hook, operator and sensor uses unless told otherwise.
+DEFAULT_CONN_ID = "supabase_default"
+
 _HOOK = "airflow_provider_supabase.hooks.supabase.SupabaseHook"
 
 
@@ -85,18 +88,24 @@ def get_provider_info() -> dict[str, Any]:
                 "conn-fields": {
                     "timeout": {
                         "label": "Request timeout (seconds)",
+                        "description": "How long one request may take before it counts as failed and is retried.",
                         "schema": {"type": ["number", "null"], "default": 30},
                     },
                     "max_retries": {
                         "label": "Max retries per request",
+                        "description": "Retries after the first attempt, for 429, 5xx, timeouts and dropped "
+                        "connections; other errors are never retried.",
                         "schema": {"type": ["integer", "null"], "default": 5},
                     },
                     "retry_max_wait": {
                         "label": "Longest wait between retries (seconds)",
+                        "description": "Cap on any single wait, including one a 429's Retry-After asks for.",
                         "schema": {"type": ["number", "null"], "default": 60},
                     },
                     "rate_limit_max_wait": {
                         "label": "Longest time one call keeps retrying 429s (seconds)",
+                        "description": "A 429 means the request was not processed, so it is retried past the "
+                        "max retries until the call has spent this long; 0 stops at the max retries.",
                         "schema": {"type": ["number", "null"], "default": 300},
                     },
                 },

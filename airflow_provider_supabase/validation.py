@@ -161,14 +161,19 @@ def validate_ipv4_addresses(addresses: Any, field: str = "ipv4_addresses") -> li
     return list(addresses)
 
 
+def _known(value: Any, allowed: frozenset[str]) -> bool:
+    # A template can render a list or a dict, which ``in frozenset`` would answer with TypeError (unhashable).
+    return isinstance(value, str) and value in allowed
+
+
 def validate_region(region: Any, field: str = "region") -> str:
-    if region not in REGIONS:
+    if not _known(region, REGIONS):
         raise SupabaseInputError(field, f"{_shown(region)} is not one of {', '.join(sorted(REGIONS))}")
     return str(region)
 
 
 def validate_plan(plan: Any, field: str = "plan") -> str:
-    if plan not in PLANS:
+    if not _known(plan, PLANS):
         raise SupabaseInputError(field, f"{_shown(plan)} is not one of free, pro")
     return str(plan)
 
@@ -186,7 +191,7 @@ def validate_region_selection(selection: Any, field: str = "region_selection") -
     if kind == "specific":
         validate_region(code, f"{field}.code")
     elif kind == "smartGroup":
-        if code not in SMART_REGION_GROUPS:
+        if not _known(code, SMART_REGION_GROUPS):
             raise SupabaseInputError(f"{field}.code", f"{_shown(code)} is not one of americas, emea, apac")
     else:
         raise SupabaseInputError(f"{field}.type", f"{_shown(kind)} is not 'specific' or 'smartGroup'")
@@ -194,7 +199,7 @@ def validate_region_selection(selection: Any, field: str = "region_selection") -
 
 
 def validate_instance_size(size: Any, field: str = "desired_instance_size") -> str:
-    if size not in INSTANCE_SIZES:
+    if not _known(size, INSTANCE_SIZES):
         raise SupabaseInputError(field, f"{_shown(size)} is not a known instance size")
     return str(size)
 
@@ -205,6 +210,6 @@ def validate_services(services: Any, field: str = "services") -> list[str]:
     if not isinstance(services, (list, tuple)) or not services:
         raise SupabaseInputError(field, "must name at least one service")
     for service in services:
-        if service not in HEALTH_SERVICES:
+        if not _known(service, HEALTH_SERVICES):
             raise SupabaseInputError(field, f"{_shown(service)} is not one of {', '.join(sorted(HEALTH_SERVICES))}")
     return list(services)

@@ -4,7 +4,7 @@ Each client sends ``GET /v1/projects`` ``--calls`` times, with the same headers,
 server, and parses the JSON reply. Two servers, each in its own process: a minimal stdlib loopback server
 (fixed reply; shows the client's own cost) and the real emulator (what a user's test suite would see).
 The clients take turns in blocks of 100 calls within each repetition (rotating order) so drift hits all of them
-alike. A fourth client is the hook with the change proposed in bench/README.md (no tenacity on the sync path).
+alike.
 
     python -m bench.call_overhead --reps 5 --calls 1000
 """
@@ -19,7 +19,7 @@ from typing import Any
 
 from bench._common import emit, set_http_conn, set_supabase_conn, setup_airflow_env, stats
 
-CLIENTS = ("bare_requests", "supabase_hook", "http_hook", "supabase_hook_proposed")
+CLIENTS = ("bare_requests", "supabase_hook", "http_hook")
 BLOCK = 100
 
 
@@ -48,76 +48,8 @@ def _clients(url: str, tag: str) -> tuple[dict[str, Callable[[], Any]], list[Cal
     def via_http_hook() -> Any:
         return http_hook.run("/v1/projects", headers=headers).json()
 
-    proposed = proposed_hook(conn_id)
-    clients = {
-        "bare_requests": bare,
-        "supabase_hook": hook.list_projects,
-        "http_hook": via_http_hook,
-        "supabase_hook_proposed": proposed.list_projects,
-    }
-    return clients, [session.close, hook.close, proposed.close]
-
-
-class _Attempt:
-    """One attempt of ``LightRetrying``: like tenacity's AttemptManager, it captures what the body raised."""
-
-    exc: Exception | None = None
-
-    def __enter__(self) -> _Attempt:
-        return self
-
-    def __exit__(self, exc_type: Any, exc: BaseException | None, tb: Any) -> bool:
-        if isinstance(exc, Exception):
-            self.exc = exc
-            return True
-        return False
-
-
-class LightRetrying:
-    """Drop-in for the ``tenacity.Retrying`` that ``RetryPolicy.retrying()`` returns (``for attempt in ...:
-    with attempt: ...``), with the same rules: retry what ``should_retry`` accepts, at most ``max_retries``
-    times, waiting ``wait_seconds``, logging the same line, re-raising the last error. It skips tenacity's
-    per-call objects (Retrying, RetryCallState, futures, statistics), which cost ~30 us on every call."""
-
-    def __init__(self, policy: Any, log: Any) -> None:
-        self.policy, self.log = policy, log
-
-    def __iter__(self) -> Any:
-        number = 1
-        while True:
-            attempt = _Attempt()
-            yield attempt
-            exc = attempt.exc
-            if exc is None:
-                return
-            if not self.policy.should_retry(exc) or number > self.policy.max_retries:
-                raise exc
-            wait = self.policy.wait_seconds(number, exc)
-            reason = getattr(exc, "retry_reason", "") or str(exc)
-            total = self.policy.max_retries + 1
-            self.log.warning("Retrying in %.2fs (attempt %d of %d): %s", wait, number + 1, total, reason)
-            time.sleep(wait)
-            number += 1
-
-
-def proposed_hook(conn_id: str) -> Any:
-    """A ``SupabaseHook`` whose retry policy hands out ``LightRetrying`` instead of tenacity's ``Retrying``:
-    the change proposed for ``RetryPolicy.retrying`` in bench/README.md; the hook's code is untouched."""
-    import dataclasses
-
-    from airflow_provider_supabase.hooks.retry import RetryPolicy
-    from airflow_provider_supabase.hooks.supabase import SupabaseHook
-
-    @dataclasses.dataclass(frozen=True)
-    class LightPolicy(RetryPolicy):
-        def retrying(self, log: Any) -> Any:
-            return LightRetrying(self, log)
-
-    hook = SupabaseHook(conn_id)
-    hook.settings  # noqa: B018 - builds the policy
-    assert hook._policy is not None
-    hook._policy = LightPolicy(**dataclasses.asdict(hook._policy))
-    return hook
+    clients = {"bare_requests": bare, "supabase_hook": hook.list_projects, "http_hook": via_http_hook}
+    return clients, [session.close, hook.close]
 
 
 def _time(fn: Callable[[], Any], calls: int) -> tuple[float, float]:
@@ -202,7 +134,7 @@ def hook_cpu_without_network(rounds: int = 7, calls: int = 20000) -> dict[str, A
 
     conn_id = set_supabase_conn("http://127.0.0.1:9", conn_id="bench_stub")
     hook = SupabaseHook(conn_id)
-    hook._session = Session()  # type: ignore[assignment]
+    hook._transport_for().session = Session()  # type: ignore[assignment]
     session = Session()
 
     def bare() -> Any:
@@ -244,7 +176,6 @@ def run(reps: int = 5, calls: int = 1000, warmup: int = 100) -> dict[str, Any]:
             "http_hook_us": clients["http_hook"]["wall_us_per_call"]["median"],
             "hook_ratio": clients["supabase_hook"]["ratio_to_bare_wall"]["median"],
             "http_hook_ratio": clients["http_hook"]["ratio_to_bare_wall"]["median"],
-            "proposed_hook_ratio": clients["supabase_hook_proposed"]["ratio_to_bare_wall"]["median"],
         }
     out["target"] = "SupabaseHook <= 1.10x bare requests.Session (median wall time per call, both servers)"
     out["met"] = all(out[s]["summary"]["hook_ratio"] <= 1.10 for s in ("loopback", "emulator"))

@@ -40,7 +40,7 @@ def async_clients(clients: int) -> str:
         hooks = [SupabaseAsyncHook(conn_id) for _ in range(n)]
         start = time.perf_counter()
         for hook in hooks:
-            await hook.get_async_client()
+            await hook._transport_for()
         elapsed = time.perf_counter() - start
         for hook in hooks:
             await hook.aclose()

@@ -28,6 +28,7 @@ FULL: dict[str, list[str]] = {
     "secret_sync": ["--reps", "5", "--sizes", "10,100,1000"],
     "rate_limit": ["--reps", "3", "--calls", "300", "--limit", "20", "--window", "2"],
     "triggerer_scale": ["--triggers", "500", "--poll-interval", "1", "--duration", "20"],
+    "database_query": ["--reps", "3", "--queries", "300", "--projects", "10"],
 }
 QUICK: dict[str, list[str]] = {
     "parse_cost": ["--runs", "2", "--cold-runs", "1"],
@@ -35,6 +36,7 @@ QUICK: dict[str, list[str]] = {
     "secret_sync": ["--reps", "2", "--sizes", "10,100"],
     "rate_limit": ["--reps", "1", "--calls", "60", "--limit", "20", "--window", "2"],
     "triggerer_scale": ["--triggers", "100", "--poll-interval", "1", "--duration", "6"],
+    "database_query": ["--reps", "1", "--queries", "30", "--projects", "3"],
 }
 
 

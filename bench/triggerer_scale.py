@@ -69,9 +69,9 @@ def _percentile(values: list[float], q: float) -> float:
 def _ssl_context_per_client() -> None:
     """Undo the shared SSL context of ``SupabaseAsyncHook``: hand httpx the plain ``verify`` value, so every
     client builds its own context and loads the CA bundle, as the hook did before this benchmark."""
-    import airflow_provider_supabase.hooks.supabase as hooks
+    import airflow_provider_supabase.hooks.transport as transport
 
-    hooks._ssl_context = lambda verify: verify  # type: ignore[assignment]
+    transport._ssl_context = lambda verify: verify  # type: ignore[assignment]
 
 
 def _no_poll_jitter() -> None:

@@ -25,6 +25,18 @@ from airflow_provider_supabase.emulator import Emulator  # noqa: E402
 TOKEN = "sbp_" + "0123456789abcdef" * 2 + "01234567"
 
 
+@pytest.fixture(autouse=True)
+def fresh_process_state():
+    """Each test starts with no rate-limit window and no reverify remembered from an earlier test: both are
+    process-wide on purpose (many hooks share them in a worker or a triggerer)."""
+    from airflow_provider_supabase.hooks.ratelimit import RATE_LIMIT_GATE
+    from airflow_provider_supabase.waits.checks import REVERIFY_THROTTLE
+
+    RATE_LIMIT_GATE.reset()
+    REVERIFY_THROTTLE.reset()
+    yield
+
+
 @pytest.fixture(scope="session")
 def airflow_db() -> Path:
     """Create the metadata database once; DAG-run tests depend on it."""

@@ -46,7 +46,7 @@ def test_hook_declares_its_connection_attributes():
     assert SupabaseHook.default_conn_name == "supabase_default"
     assert SupabaseHook.conn_type == "supabase"
     assert SupabaseHook.hook_name == "Supabase"
-    assert SupabaseHook.get_ui_field_behaviour()["hidden-fields"]
+    assert SupabaseHook.get_ui_field_behaviour()["hidden_fields"]
 
 
 def test_importing_the_package_loads_nothing_heavy():

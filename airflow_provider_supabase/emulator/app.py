@@ -17,9 +17,16 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from airflow_provider_supabase.emulator.admin import handle_admin
+from airflow_provider_supabase.emulator.database import DatabaseEndpoints
 from airflow_provider_supabase.emulator.faults import Fault, RequestRecord
 from airflow_provider_supabase.emulator.ratelimit import FixedWindowLimiter
-from airflow_provider_supabase.emulator.routes import HOSTNAME_LIMITED, ROUTES, RouteMatch, match_route
+from airflow_provider_supabase.emulator.routes import (
+    DATABASE_HANDLERS,
+    HOSTNAME_LIMITED,
+    ROUTES,
+    RouteMatch,
+    match_route,
+)
 from airflow_provider_supabase.emulator.state import State
 from airflow_provider_supabase.emulator.wire import ApiError, Call, Reply, error_reply
 
@@ -84,7 +91,14 @@ def _parse_body(content_type: str, body: bytes) -> tuple[Any, str | None]:
 class EmulatorApp:
     """Turns an :class:`Incoming` request into a :class:`Reply` (or None: drop the connection)."""
 
-    def __init__(self, config: Config, tokens: Iterable[str] | None = None) -> None:
+    def __init__(
+        self,
+        config: Config,
+        tokens: Iterable[str] | None = None,
+        *,
+        database: bool = True,
+        postgres_bin: str | None = None,
+    ) -> None:
         self.lock = threading.RLock()
         self.config = config
         self.tokens: frozenset[str] | None = None if tokens is None else frozenset(tokens)
@@ -95,9 +109,10 @@ class EmulatorApp:
         self.faults: list[Fault] = []
         self.log: list[RequestRecord] = []
         self.limiter = FixedWindowLimiter()
+        self.database = DatabaseEndpoints(self._project_ref, enabled=database, bin_dir=postgres_bin)
         for route in ROUTES:
             for handler in route.handlers.values():
-                if not callable(getattr(self.state, handler, None)):
+                if not callable(getattr(self._target(handler), handler, None)):
                     raise TypeError(f"Route {route.template} names a missing handler {handler}")
 
     # ----------------------------------------------------------------- pipeline
@@ -142,6 +157,14 @@ class EmulatorApp:
         with self.lock:
             record.status = None if reply is None else reply.status
         return reply
+
+    def _target(self, handler: str) -> Any:
+        return self.database if handler in DATABASE_HANDLERS else self.state
+
+    def _project_ref(self, call: Call) -> str:
+        """The project's ref, or the State's 400/404 for a bad or unknown one."""
+        with self.lock:
+            return self.state.project_ref(call)
 
     def _limit_for(self, method: str, template: str | None) -> int:
         if (method, template) in HOSTNAME_LIMITED:
@@ -194,16 +217,25 @@ class EmulatorApp:
         if fault is not None and kind == "delay":
             time.sleep(fault.delay)
         assert route.handler is not None
-        with self.lock:
-            try:
-                reply = getattr(self.state, route.handler)(call)
-            except ApiError as exc:
-                reply = error_reply(exc.status, exc.message)
-            except Exception as exc:
-                # A bug in the emulator, not a client error: say so loudly rather than hide it.
-                traceback.print_exc(file=sys.stderr)
-                reply = error_reply(500, f"Emulator internal error: {type(exc).__name__}")
+        if route.handler in DATABASE_HANDLERS:
+            # SQL runs outside the lock (the handler takes it only to look the project up).
+            reply = self._call(self.database, route.handler, call)
+        else:
+            with self.lock:
+                reply = self._call(self.state, route.handler, call)
         return None if kind == "drop_after" else reply
+
+    @staticmethod
+    def _call(target: Any, handler: str, call: Call) -> Reply:
+        try:
+            reply: Reply = getattr(target, handler)(call)
+        except ApiError as exc:
+            reply = error_reply(exc.status, exc.message)
+        except Exception as exc:
+            # A bug in the emulator, not a client error: say so loudly rather than hide it.
+            traceback.print_exc(file=sys.stderr)
+            reply = error_reply(500, f"Emulator internal error: {type(exc).__name__}")
+        return reply
 
     # ----------------------------------------------------------------- controls
 
@@ -213,6 +245,11 @@ class EmulatorApp:
             self.faults.clear()
             self.log.clear()
             self.limiter.clear()
+        # Outside the lock: dropping databases waits for their sessions to end.
+        self.database.reset()
+
+    def close(self) -> None:
+        self.database.stop()
 
     def configure(self, **changes: Any) -> Config:
         unknown = set(changes) - {f.name for f in dataclasses.fields(Config)}

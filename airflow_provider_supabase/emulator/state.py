@@ -128,6 +128,9 @@ class State:
             raise ApiError(404, "Project not found")
         return project
 
+    def project_ref(self, call: Call) -> str:
+        return self._project(call).ref
+
     @staticmethod
     def _check_slug(slug: str) -> None:
         if not _SLUG.fullmatch(slug):

@@ -1,25 +1,25 @@
-"""Plumbing shared by every Supabase operator: the connection field, a lazily built hook, secret masking."""
+"""Plumbing shared by every Supabase operator: the connection field, the hook it owns, secret masking."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow.sdk import BaseOperator
+
+from airflow_provider_supabase import DEFAULT_CONN_ID
+from airflow_provider_supabase._owner import SupabaseHookOwner
 
 if TYPE_CHECKING:
     import jinja2
     from airflow.sdk import Context
 
-    from airflow_provider_supabase.hooks.supabase import SupabaseHook
 
-
-class SupabaseBaseOperator(BaseOperator):
+class SupabaseBaseOperator(SupabaseHookOwner, BaseOperator):
     """Base for the provider's operators.
 
     ``__init__`` only stores arguments: DAG files are parsed every few seconds, so the hook (and with it
-    ``requests`` and the connection lookup) is built on first use inside ``execute``.
+    ``requests`` and the connection lookup) is built on first use inside ``execute``, and closed when it ends.
 
     :param supabase_conn_id: Airflow connection of type ``supabase`` (templated).
     """
@@ -28,15 +28,9 @@ class SupabaseBaseOperator(BaseOperator):
     # Template fields whose rendered values are secrets; see ``_secret_values``.
     secret_fields: ClassVar[tuple[str, ...]] = ()
 
-    def __init__(self, *, supabase_conn_id: str = "supabase_default", **kwargs: Any) -> None:
+    def __init__(self, *, supabase_conn_id: str = DEFAULT_CONN_ID, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.supabase_conn_id = supabase_conn_id
-
-    @cached_property
-    def hook(self) -> SupabaseHook:
-        from airflow_provider_supabase.hooks.supabase import SupabaseHook
-
-        return SupabaseHook(supabase_conn_id=self.supabase_conn_id)
 
     def _secret_values(self) -> Iterable[Any]:
         """The rendered secret values to mask; subclasses holding structured secrets override this."""

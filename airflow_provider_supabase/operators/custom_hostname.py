@@ -9,16 +9,16 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from airflow_provider_supabase.exceptions import SupabaseApiError
 from airflow_provider_supabase.operators._base import SupabaseBaseOperator
-from airflow_provider_supabase.status import hostname_rank
 from airflow_provider_supabase.validation import validate_hostname, validate_ref
+from airflow_provider_supabase.waits.statuses import HostnameStatus, hostname_rank
 
 if TYPE_CHECKING:
     from airflow.sdk import Context
 
-NOT_STARTED = "1_not_started"
-INITIATED = "2_initiated"
-ORIGIN_SETUP_COMPLETED = "4_origin_setup_completed"
-SERVICES_RECONFIGURED = "5_services_reconfigured"
+NOT_STARTED = HostnameStatus.NOT_STARTED.value
+INITIATED = HostnameStatus.INITIATED.value
+ORIGIN_SETUP_COMPLETED = HostnameStatus.ORIGIN_SETUP_COMPLETED.value
+SERVICES_RECONFIGURED = HostnameStatus.SERVICES_RECONFIGURED.value
 
 
 def _result(config: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -67,7 +67,7 @@ class _HostnameOperator(SupabaseBaseOperator):
         super().__init__(**kwargs)
         self.project_ref = project_ref
 
-    def _current(self, ref: str) -> dict[str, Any]:
+    def _current(self, ref: str) -> Mapping[str, Any]:
         try:
             return self.hook.get_custom_hostname(ref) or {}
         except SupabaseApiError as err:

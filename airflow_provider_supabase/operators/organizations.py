@@ -32,14 +32,10 @@ class CreateOrganizationOperator(SupabaseBaseOperator):
 
     def execute(self, context: Context) -> dict[str, Any]:
         name = require_text(self.name, "name")
-        existing = [org for org in self.hook.list_organizations() or [] if org.get("name") == name]
-        if existing:
-            org, created = existing[0], False
-            if len(existing) > 1:
-                self.log.warning("%d organizations are named %r; adopting %s", len(existing), name, org.get("slug"))
-            self.log.info("Organization %r already exists (%s); adopting it", name, org.get("slug"))
-        else:
-            org, created = self.hook.create_organization(name), True
+        org, created = self.hook.get_or_create_organization(name)
+        if created:
             self.log.info("Created organization %r (%s)", name, org.get("slug"))
+        else:
+            self.log.info("Organization %r already exists (%s); adopting it", name, org.get("slug"))
         slug = org.get("slug") or org.get("id")
         return {"id": org.get("id") or slug, "slug": slug, "name": org.get("name", name), "created": created}

@@ -11,7 +11,6 @@ from airflow.sdk.exceptions import AirflowException, AirflowFailException
 
 from airflow_provider_supabase.exceptions import SupabaseInputError
 from airflow_provider_supabase.operators._base import SupabaseBaseOperator
-from airflow_provider_supabase.status import Outcome, project_outcome
 from airflow_provider_supabase.validation import (
     require_text,
     validate_instance_size,
@@ -20,13 +19,14 @@ from airflow_provider_supabase.validation import (
     validate_region,
     validate_region_selection,
 )
+from airflow_provider_supabase.waits.statuses import Outcome, ProjectStatus, project_outcome
 
 if TYPE_CHECKING:
     from airflow.sdk import BaseOperator, Context
     from airflow.sdk.types import TaskInstanceKey
 
 DASHBOARD_URL = "https://supabase.com/dashboard/project/{ref}"
-TARGET_STATUS = "ACTIVE_HEALTHY"
+TARGET_STATUS = ProjectStatus.ACTIVE_HEALTHY.value
 SUMMARY_XCOM_KEY = "supabase_project"
 
 
@@ -56,10 +56,10 @@ class CreateProjectOperator(SupabaseBaseOperator):
     """Create a project (or adopt the existing one of that name in the organization) and wait until it is
     ``ACTIVE_HEALTHY``.
 
-    Idempotent: the organization's projects are listed first, and a project with the same name is adopted
-    instead of created (the log says so). Together with the hook, which adopts a project its own timed-out
-    POST already created, a retried task never creates a duplicate. Projects in status ``REMOVED`` are not
-    adopted. If the adopted project is in another region than requested, a warning is logged.
+    Idempotent: ``SupabaseHook.get_or_create_project`` lists the projects once, adopts the organization's
+    oldest project of that name (the log says so) and otherwise creates one, recognising a project its own
+    timed-out POST already created; a retried task never creates a duplicate. Projects in status ``REMOVED``
+    are not adopted. If the adopted project is in another region than requested, a warning is logged.
 
     While waiting, ``UNKNOWN``, ``COMING_UP``, ``RESTORING``, ``UPGRADING``, ``RESTARTING`` and ``RESIZING`` are
     pending; ``INIT_FAILED``, ``REMOVED``, ``GOING_DOWN``, ``INACTIVE`` and any ``*_FAILED`` fail the task at
@@ -162,45 +162,31 @@ class CreateProjectOperator(SupabaseBaseOperator):
             _positive(self.timeout, "timeout")
         return org
 
-    def _find_existing(self, org: str) -> dict[str, Any] | None:
-        found = [
-            p
-            for p in self.hook.list_projects() or []
-            if p.get("name") == self.name
-            and org in (p.get("organization_slug"), p.get("organization_id"))
-            and p.get("status") != "REMOVED"
-        ]
-        found.sort(key=lambda p: str(p.get("created_at") or ""))
-        return found[0] if found else None
-
     def execute(self, context: Context) -> dict[str, Any]:
         org = self._validate()
-        project = self._find_existing(org)
-        if project is not None:
-            created = False
+        project, created = self.hook.get_or_create_project(
+            self.name,
+            organization_id=self.organization_id,
+            db_pass=self.db_pass,
+            region=self.region,
+            plan=self.plan,
+            organization_slug=self.organization_slug,
+            region_selection=self.region_selection,
+            desired_instance_size=self.desired_instance_size,
+        )
+        if created:
+            self.log.info("Created project %r in organization %s (ref %s)", self.name, org, project.get("ref"))
+        else:
             self.log.info(
                 "Project %r already exists in organization %s (ref %s, status %s); adopting it instead of "
                 "creating another",
                 self.name,
                 org,
-                project["ref"],
+                project.get("ref"),
                 project.get("status"),
             )
             if self.region and project.get("region") != self.region:
                 self.log.warning("Adopted project is in %s, not the requested %s", project.get("region"), self.region)
-        else:
-            created = True
-            project = self.hook.create_project(
-                self.name,
-                organization_id=self.organization_id,
-                db_pass=self.db_pass,
-                region=self.region,
-                plan=self.plan,
-                organization_slug=self.organization_slug,
-                region_selection=self.region_selection,
-                desired_instance_size=self.desired_instance_size,
-            )
-            self.log.info("Created project %r in organization %s (ref %s)", self.name, org, project["ref"])
         ref = validate_ref(project.get("ref"), "ref returned by the API")
         SupabaseProjectLink.persist(context, ref)
         summary = {
@@ -219,8 +205,11 @@ class CreateProjectOperator(SupabaseBaseOperator):
         return summary
 
     def _check(self, ref: str) -> Outcome:
-        """Where the wait stands now; raises (without retries) when the project failed."""
-        outcome = project_outcome(self.hook.get_project(ref).get("status"), TARGET_STATUS)
+        """Where the wait stands now (the check the sensor and trigger run); raises, without retries, when the
+        project failed."""
+        from airflow_provider_supabase.waits.checks import project_step, run_sync
+
+        outcome = run_sync(project_step(TARGET_STATUS), self.hook, ref).outcome
         if outcome.state == "failed":
             raise AirflowFailException(f"Project {ref}: {outcome.message}")
         return outcome

@@ -46,6 +46,9 @@ def write_atomically(path: Path, text: str) -> None:
         raise
 
 
+DEFAULT_MAX_XCOM_BYTES = 64 * 1024
+
+
 class GenerateTypeScriptTypesOperator(SupabaseBaseOperator):
     """Generate the TypeScript definitions of a project's database (``supabase gen types typescript``).
 
@@ -54,6 +57,9 @@ class GenerateTypeScriptTypesOperator(SupabaseBaseOperator):
         ``public`` (templated).
     :param output_path: file to write; its directory must exist. Written atomically (a temporary file in the
         same directory, then ``os.replace``) (templated).
+    :param max_xcom_bytes: without ``output_path`` the types go to XCom, which lives in Airflow's database and
+        is loaded by every task that pulls it: larger types fail the task, asking for ``output_path``
+        (default 64 KiB).
     :param supabase_conn_id: Airflow connection of type ``supabase`` (templated).
 
     XCom: the absolute path written, or the types themselves when no ``output_path`` is given.
@@ -68,9 +74,11 @@ class GenerateTypeScriptTypesOperator(SupabaseBaseOperator):
         project_ref: str,
         included_schemas: Sequence[str] | str | None = None,
         output_path: str | os.PathLike[str] | None = None,
+        max_xcom_bytes: int = DEFAULT_MAX_XCOM_BYTES,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.max_xcom_bytes = max_xcom_bytes
         self.project_ref = project_ref
         self.included_schemas = included_schemas
         self.output_path = output_path
@@ -94,7 +102,14 @@ class GenerateTypeScriptTypesOperator(SupabaseBaseOperator):
         types: str = self.hook.generate_typescript_types(ref, schemas)
         shown = ", ".join(schemas) if schemas else "the default schema"
         if path is None:
-            self.log.info("Generated TypeScript types for %s of project %s (%d bytes)", shown, ref, len(types))
+            size = len(types.encode())
+            if size > self.max_xcom_bytes:
+                raise SupabaseInputError(
+                    "output_path",
+                    f"the types of {shown} are {size} bytes, more than the {self.max_xcom_bytes} that may go to XCom "
+                    "(max_xcom_bytes); give output_path to write them to a file",
+                )
+            self.log.info("Generated TypeScript types for %s of project %s (%d bytes)", shown, ref, size)
             return types
         write_atomically(path, types)
         self.log.info("Wrote TypeScript types for %s of project %s to %s (%d bytes)", shown, ref, path, len(types))

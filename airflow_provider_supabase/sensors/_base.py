@@ -10,19 +10,21 @@ from typing import TYPE_CHECKING, Any
 from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
 from airflow.sdk.exceptions import AirflowException, AirflowSensorTimeout
 
+from airflow_provider_supabase import DEFAULT_CONN_ID
+from airflow_provider_supabase._owner import SupabaseHookOwner
+
 if TYPE_CHECKING:
     from airflow.sdk import Context
     from airflow.triggers.base import BaseTrigger
 
-    from airflow_provider_supabase.hooks.supabase import SupabaseHook
-    from airflow_provider_supabase.triggers.checks import Check, Step
+    from airflow_provider_supabase.waits.checks import Check, Step
 
 # Added to Airflow's own deferral timeout: the trigger fires a timeout event with the last status at its
 # deadline; Airflow's timeout is only the backstop for a triggerer that never ran it.
 DEFER_GRACE_SECONDS = 60.0
 
 
-class SupabaseStatusSensor(BaseSensorOperator):
+class SupabaseStatusSensor(SupabaseHookOwner, BaseSensorOperator):
     """Base for sensors that poll one project's state through a check step shared with a trigger.
 
     Subclasses say which step to run, what to return, and which trigger to defer to.
@@ -36,7 +38,7 @@ class SupabaseStatusSensor(BaseSensorOperator):
         *,
         project_ref: str,
         target_status: str,
-        supabase_conn_id: str = "supabase_default",
+        supabase_conn_id: str = DEFAULT_CONN_ID,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         poke_interval: timedelta | float = 30.0,
         **kwargs: Any,
@@ -46,7 +48,6 @@ class SupabaseStatusSensor(BaseSensorOperator):
         self.target_status = target_status
         self.supabase_conn_id = supabase_conn_id
         self.deferrable = deferrable
-        self._hook: SupabaseHook | None = None
 
     # What a subclass provides --------------------------------------------------------------------
     def _prepare(self) -> None:
@@ -65,17 +66,10 @@ class SupabaseStatusSensor(BaseSensorOperator):
         raise NotImplementedError
 
     # The shared machinery ------------------------------------------------------------------------
-    def _get_hook(self) -> SupabaseHook:
-        if self._hook is None:
-            from airflow_provider_supabase.hooks.supabase import SupabaseHook
-
-            self._hook = SupabaseHook(self.supabase_conn_id)
-        return self._hook
-
     def poke(self, context: Context) -> bool | PokeReturnValue:
-        from airflow_provider_supabase.triggers.checks import run_sync
+        from airflow_provider_supabase.waits.checks import run_sync
 
-        check = run_sync(self._step(), self._get_hook(), self.project_ref)
+        check = run_sync(self._step(), self.hook, self.project_ref)
         if check.outcome.state == "failed":
             raise AirflowException(check.outcome.message)
         self.log.info("%s: %s", self.project_ref, check.outcome.message)
@@ -85,23 +79,18 @@ class SupabaseStatusSensor(BaseSensorOperator):
 
     def execute(self, context: Context) -> Any:
         self._prepare()
-        try:
-            if not self.deferrable:
-                return super().execute(context)
-            started = time.monotonic()
-            poked = self.poke(context)
-            if isinstance(poked, PokeReturnValue) and poked:
-                return poked.xcom_value
-            remaining = max(0.0, self.timeout - (time.monotonic() - started))
-            self.defer(
-                trigger=self._trigger(remaining),
-                method_name="execute_complete",
-                timeout=timedelta(seconds=remaining + DEFER_GRACE_SECONDS),
-            )
-        finally:
-            if self._hook is not None:
-                self._hook.close()
-                self._hook = None
+        if not self.deferrable:
+            return super().execute(context)
+        started = time.monotonic()
+        poked = self.poke(context)
+        if isinstance(poked, PokeReturnValue) and poked:
+            return poked.xcom_value
+        remaining = max(0.0, self.timeout - (time.monotonic() - started))
+        self.defer(
+            trigger=self._trigger(remaining),
+            method_name="execute_complete",
+            timeout=timedelta(seconds=remaining + DEFER_GRACE_SECONDS),
+        )
 
     def execute_complete(self, context: Context, event: dict[str, Any] | None = None) -> dict[str, Any]:
         """Resume after the trigger: its success is the sensor's return value; anything else fails the task."""

@@ -7,12 +7,14 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import conf
 
+from airflow_provider_supabase import DEFAULT_CONN_ID
 from airflow_provider_supabase.sensors._base import SupabaseStatusSensor
+from airflow_provider_supabase.waits.statuses import HostnameStatus
 
 if TYPE_CHECKING:
     from airflow.triggers.base import BaseTrigger
 
-    from airflow_provider_supabase.triggers.checks import Check, Step
+    from airflow_provider_supabase.waits.checks import Check, Step
 
 
 class SupabaseCustomHostnameSensor(SupabaseStatusSensor):
@@ -44,11 +46,11 @@ class SupabaseCustomHostnameSensor(SupabaseStatusSensor):
         self,
         *,
         project_ref: str,
-        target_status: str = "5_services_reconfigured",
+        target_status: str = HostnameStatus.SERVICES_RECONFIGURED.value,
         reverify: bool = True,
         reverify_interval: float = 6.0,
         fail_on_not_started: bool = True,
-        supabase_conn_id: str = "supabase_default",
+        supabase_conn_id: str = DEFAULT_CONN_ID,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         **kwargs: Any,
     ) -> None:
@@ -65,11 +67,13 @@ class SupabaseCustomHostnameSensor(SupabaseStatusSensor):
 
     def _prepare(self) -> None:
         from airflow_provider_supabase.exceptions import SupabaseInputError
-        from airflow_provider_supabase.status import HOSTNAME_STATUSES, hostname_rank
-        from airflow_provider_supabase.triggers.checks import effective_reverify_interval
+        from airflow_provider_supabase.waits.checks import effective_reverify_interval
+        from airflow_provider_supabase.waits.statuses import HOSTNAME_STATUSES, hostname_rank
 
         if hostname_rank(self.target_status) == 0:
-            raise SupabaseInputError("target_status", f"{self.target_status!r} is not one of {HOSTNAME_STATUSES}")
+            raise SupabaseInputError(
+                "target_status", f"{self.target_status!r} is not one of {', '.join(HOSTNAME_STATUSES)}"
+            )
         interval = effective_reverify_interval(self.reverify_interval)
         if interval != self.reverify_interval:
             self.log.info(
@@ -87,7 +91,7 @@ class SupabaseCustomHostnameSensor(SupabaseStatusSensor):
                 self.max_wait = self._coerce_max_wait(interval)
 
     def _step(self) -> Step:
-        from airflow_provider_supabase.triggers.checks import effective_reverify_interval, hostname_step
+        from airflow_provider_supabase.waits.checks import effective_reverify_interval, hostname_step
 
         return hostname_step(
             self.project_ref,
@@ -104,8 +108,8 @@ class SupabaseCustomHostnameSensor(SupabaseStatusSensor):
         return {"status": event.get("hostname_status"), "custom_hostname": event.get("custom_hostname")}
 
     def _trigger(self, timeout: float) -> BaseTrigger:
-        from airflow_provider_supabase.triggers.checks import effective_reverify_interval
         from airflow_provider_supabase.triggers.supabase import CustomHostnameTrigger
+        from airflow_provider_supabase.waits.checks import effective_reverify_interval
 
         return CustomHostnameTrigger(
             project_ref=self.project_ref,

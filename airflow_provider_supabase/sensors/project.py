@@ -6,12 +6,14 @@ from typing import TYPE_CHECKING, Any
 
 from airflow.sdk import conf
 
+from airflow_provider_supabase import DEFAULT_CONN_ID
 from airflow_provider_supabase.sensors._base import SupabaseStatusSensor
+from airflow_provider_supabase.waits.statuses import ProjectStatus, project_status
 
 if TYPE_CHECKING:
     from airflow.triggers.base import BaseTrigger
 
-    from airflow_provider_supabase.triggers.checks import Check, Step
+    from airflow_provider_supabase.waits.checks import Check, Step
 
 
 class SupabaseProjectStatusSensor(SupabaseStatusSensor):
@@ -31,8 +33,8 @@ class SupabaseProjectStatusSensor(SupabaseStatusSensor):
         self,
         *,
         project_ref: str,
-        target_status: str = "ACTIVE_HEALTHY",
-        supabase_conn_id: str = "supabase_default",
+        target_status: str = ProjectStatus.ACTIVE_HEALTHY.value,
+        supabase_conn_id: str = DEFAULT_CONN_ID,
         deferrable: bool = conf.getboolean("operators", "default_deferrable", fallback=False),
         **kwargs: Any,
     ) -> None:
@@ -44,8 +46,11 @@ class SupabaseProjectStatusSensor(SupabaseStatusSensor):
             **kwargs,
         )
 
+    def _prepare(self) -> None:
+        project_status(self.target_status)
+
     def _step(self) -> Step:
-        from airflow_provider_supabase.triggers.checks import project_step
+        from airflow_provider_supabase.waits.checks import project_step
 
         return project_step(self.target_status)
 

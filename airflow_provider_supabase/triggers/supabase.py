@@ -10,7 +10,8 @@ from typing import Any
 
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from airflow_provider_supabase.triggers.checks import (
+from airflow_provider_supabase import DEFAULT_CONN_ID
+from airflow_provider_supabase.waits.checks import (
     REVERIFY_THROTTLE,
     Check,
     Step,
@@ -19,6 +20,7 @@ from airflow_provider_supabase.triggers.checks import (
     project_step,
     run_async,
 )
+from airflow_provider_supabase.waits.statuses import HostnameStatus, ProjectStatus
 
 
 class _StatusWaitTrigger(BaseTrigger):
@@ -130,8 +132,8 @@ class ProjectStatusTrigger(_StatusWaitTrigger):
     def __init__(
         self,
         project_ref: str,
-        supabase_conn_id: str = "supabase_default",
-        target_status: str = "ACTIVE_HEALTHY",
+        supabase_conn_id: str = DEFAULT_CONN_ID,
+        target_status: str = ProjectStatus.ACTIVE_HEALTHY.value,
         poll_interval: float = 10.0,
         timeout: float = 3600.0,
         end_time: float | None = None,
@@ -176,8 +178,8 @@ class CustomHostnameTrigger(_StatusWaitTrigger):
     def __init__(
         self,
         project_ref: str,
-        supabase_conn_id: str = "supabase_default",
-        target_status: str = "5_services_reconfigured",
+        supabase_conn_id: str = DEFAULT_CONN_ID,
+        target_status: str = HostnameStatus.SERVICES_RECONFIGURED.value,
         reverify: bool = True,
         poll_interval: float = 10.0,
         reverify_interval: float = 6.0,

@@ -292,9 +292,7 @@ def test_concurrent_writes_are_all_applied(emu: Emulator, ref: str) -> None:
     assert len(emu.state_snapshot()["secrets"][ref]) == 160
 
 
-def test_thousand_keep_alive_gets_are_fast(emu: Emulator, api: Api, ref: str) -> None:
+def test_thousand_keep_alive_gets_on_one_connection_all_answer(emu: Emulator, api: Api, ref: str) -> None:
+    # How fast they answer is measured in bench/, never asserted: a loaded CI machine would make it flaky.
     emu.configure(rate_limit=10_000)
-    started = time.monotonic()
-    for _ in range(1000):
-        assert api.get(f"/v1/projects/{ref}").status_code == 200
-    assert time.monotonic() - started < 5
+    assert [api.get(f"/v1/projects/{ref}").status_code for _ in range(1000)] == [200] * 1000

@@ -70,13 +70,13 @@ def test_async_hook_stops_after_the_connections_max_retries(emulator, project, m
     assert emulator.request_count("GET", "/v1/projects/{ref}") == 2
 
 
-def test_async_update_function_requires_verify_jwt(emulator, project):
-    from airflow_provider_supabase.exceptions import SupabaseInputError
+def test_async_update_function_keeps_verify_jwt_when_not_given(emulator, project, hook):
+    # One implementation for both hooks: the function is read first, because the API would reset verify_jwt.
+    hook.create_function(project["ref"], "hello", "Hello", "x", verify_jwt=False)
 
     async def main():
-        async with SupabaseAsyncHook() as hook:
-            await hook.update_function(project["ref"], "hello", body="x")
+        async with SupabaseAsyncHook() as async_hook:
+            return await async_hook.update_function(project["ref"], "hello", body="y")
 
-    with pytest.raises(SupabaseInputError, match="verify_jwt"):
-        run(main())
-    assert emulator.request_count() == 0
+    updated = run(main())
+    assert updated["verify_jwt"] is False and updated["version"] == 2

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from airflow_provider_supabase.exceptions import SupabaseInputError
-from airflow_provider_supabase.hooks._client import normalize_base_url, settings_from_connection
+from airflow_provider_supabase.hooks.connection import normalize_base_url, settings_from_connection
 
 
 class Conn:

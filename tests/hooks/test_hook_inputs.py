@@ -28,6 +28,18 @@ BAD_CALLS = {
     "empty db_pass": (lambda h: h.create_project("p", "org", "", "us-east-1"), "db_pass"),
     "no organization": (lambda h: h.create_project("p", None, "pw", "us-east-1"), "organization"),
     "bad hostname": (lambda h: h.initialize_custom_hostname(REF, "not a host"), "custom_hostname"),
+    # A template can render a list or a mapping where a string belongs: still a field-named refusal.
+    "region rendered as a list": (lambda h: h.create_project("p", "org", "pw", ["us-east-1"]), "region"),
+    "plan rendered as a list": (lambda h: h.create_project("p", "org", "pw", "us-east-1", plan=["free"]), "plan"),
+    "size rendered as a mapping": (
+        lambda h: h.create_project("p", "org", "pw", "us-east-1", desired_instance_size={"micro": 1}),
+        "desired_instance_size",
+    ),
+    "smart group as a list": (
+        lambda h: h.create_project("p", "org", "pw", region_selection={"type": "smartGroup", "code": ["emea"]}),
+        "region_selection.code",
+    ),
+    "service rendered as a list": (lambda h: h.get_project_health(REF, [["db"]]), "services"),
     "bad ban address": (lambda h: h.remove_network_bans(REF, ["999.1.1.1"]), "ipv4_addresses"),
     "bad health service": (lambda h: h.get_project_health(REF, ["disk"]), "services"),
     "entrypoint missing": (lambda h: h.deploy_function(REF, "f", {"a.ts": "x"}, "index.ts"), "entrypoint_path"),

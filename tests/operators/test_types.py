@@ -45,6 +45,14 @@ def test_without_output_path_the_types_are_the_xcom(run_tasks, emulator, project
     assert isinstance(result.xcom("types"), str) and "public" in result.xcom("types")
 
 
+def test_types_too_large_for_xcom_fail_the_task_asking_for_output_path(run_tasks, emulator, project):
+    result = run_tasks(_gen(project["ref"], max_xcom_bytes=200), imports=IMPORTS)
+
+    assert result.task_states == {"types": "failed"}
+    assert "more than the 200 that may go to XCom" in result.log and "give output_path" in result.log
+    assert result.xcom("types") is None
+
+
 @pytest.mark.parametrize(
     ("kwargs", "field"),
     [

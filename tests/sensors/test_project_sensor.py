@@ -117,3 +117,16 @@ def test_deferred_wait_fails_with_a_timeout_naming_the_last_status(run_dag, emul
     assert result.task_states == {"wait": "failed"}
     assert "Timed out waiting for ACTIVE_HEALTHY" in result.log
     assert "last seen: Project is COMING_UP" in result.log
+
+
+def test_an_unknown_target_status_is_refused_before_any_request(emulator, project):
+    from airflow_provider_supabase.exceptions import SupabaseInputError
+    from airflow_provider_supabase.sensors.project import SupabaseProjectStatusSensor
+
+    sensor = SupabaseProjectStatusSensor(task_id="wait", project_ref=project["ref"], target_status="ACTIVE_HEALTY")
+
+    with pytest.raises(SupabaseInputError) as err:
+        sensor.execute({})
+
+    assert err.value.field == "target_status" and "ACTIVE_HEALTHY" in str(err.value)
+    assert emulator.request_count() == 0

@@ -1,0 +1,141 @@
+"""The statuses of the Management API's long-running things, and the one place that decides what each means for a
+wait: pending, done or failed. Sensors, triggers and operators all import from here."""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass
+from enum import Enum
+from typing import Any, Literal
+
+if sys.version_info >= (3, 11):
+    from enum import StrEnum
+else:  # pragma: no cover - Python 3.10
+
+    class StrEnum(str, Enum):
+        def __str__(self) -> str:
+            return str(self.value)
+
+
+class ProjectStatus(StrEnum):
+    """A project's ``status``."""
+
+    UNKNOWN = "UNKNOWN"
+    COMING_UP = "COMING_UP"
+    ACTIVE_HEALTHY = "ACTIVE_HEALTHY"
+    ACTIVE_UNHEALTHY = "ACTIVE_UNHEALTHY"
+    INACTIVE = "INACTIVE"
+    GOING_DOWN = "GOING_DOWN"
+    INIT_FAILED = "INIT_FAILED"
+    REMOVED = "REMOVED"
+    RESTORING = "RESTORING"
+    UPGRADING = "UPGRADING"
+    PAUSING = "PAUSING"
+    RESTORE_FAILED = "RESTORE_FAILED"
+    RESTARTING = "RESTARTING"
+    PAUSE_FAILED = "PAUSE_FAILED"
+    RESIZING = "RESIZING"
+
+
+class HostnameStatus(StrEnum):
+    """A custom hostname's ``status``, in the order a hostname goes through them."""
+
+    NOT_STARTED = "1_not_started"
+    INITIATED = "2_initiated"
+    CHALLENGE_VERIFIED = "3_challenge_verified"
+    ORIGIN_SETUP_COMPLETED = "4_origin_setup_completed"
+    SERVICES_RECONFIGURED = "5_services_reconfigured"
+
+
+State = Literal["pending", "done", "failed"]
+
+_P = ProjectStatus
+PROJECT_PENDING = frozenset(
+    {_P.UNKNOWN, _P.COMING_UP, _P.RESTORING, _P.UPGRADING, _P.RESTARTING, _P.RESIZING, _P.PAUSING, _P.ACTIVE_UNHEALTHY}
+)
+PROJECT_TERMINAL = frozenset(
+    {_P.INIT_FAILED, _P.REMOVED, _P.GOING_DOWN, _P.INACTIVE, _P.PAUSE_FAILED, _P.RESTORE_FAILED}
+)
+
+HOSTNAME_STATUSES = tuple(HostnameStatus)
+# Reverify is what moves a hostname through these two steps on the real API.
+HOSTNAME_REVERIFY_STATUSES = frozenset({HostnameStatus.INITIATED, HostnameStatus.CHALLENGE_VERIFIED})
+
+
+@dataclass(frozen=True)
+class Outcome:
+    state: State
+    status: str
+    message: str
+
+
+def project_outcome(status: Any, target_status: str = ProjectStatus.ACTIVE_HEALTHY) -> Outcome:
+    """pending / done / failed for a project's ``status`` while waiting for ``target_status``."""
+    status = str(status or "UNKNOWN")
+    if status == target_status:
+        return Outcome("done", status, f"Project reached {status}")
+    if status in PROJECT_TERMINAL or status.endswith("_FAILED"):
+        return Outcome("failed", status, f"Project is {status}, which will not become {target_status}")
+    if status in PROJECT_PENDING or status == ProjectStatus.ACTIVE_HEALTHY:
+        # ACTIVE_HEALTHY while waiting for another target (e.g. INACTIVE after a pause) is still pending.
+        return Outcome("pending", status, f"Project is {status}, waiting for {target_status}")
+    return Outcome("pending", status, f"Project has unrecognised status {status}, waiting for {target_status}")
+
+
+def hostname_rank(status: Any) -> int:
+    try:
+        return HOSTNAME_STATUSES.index(str(status)) + 1
+    except ValueError:
+        return 0
+
+
+def _ssl_errors(payload: Mapping[str, Any]) -> list[str]:
+    result = (payload.get("data") or {}).get("result") or {}
+    ssl = result.get("ssl") or {}
+    return [str(e.get("message", e)) if isinstance(e, Mapping) else str(e) for e in ssl.get("validation_errors") or []]
+
+
+def _verification_errors(payload: Mapping[str, Any]) -> list[str]:
+    result = (payload.get("data") or {}).get("result") or {}
+    return [str(e) for e in result.get("verification_errors") or []]
+
+
+def hostname_outcome(
+    payload: Mapping[str, Any],
+    target_status: str = HostnameStatus.SERVICES_RECONFIGURED,
+    *,
+    fail_on_not_started: bool = True,
+    fail_on_ssl_error: bool = True,
+) -> Outcome:
+    """pending / done / failed for a custom-hostname config (the GET or reverify response)."""
+    status = str(payload.get("status") or "")
+    hostname = payload.get("custom_hostname") or "(none)"
+    if hostname_rank(target_status) == 0:
+        raise ValueError(f"unknown custom hostname target status {target_status!r}")
+    if hostname_rank(status) >= hostname_rank(target_status):
+        return Outcome("done", status, f"Custom hostname {hostname} reached {status}")
+    ssl_errors = _ssl_errors(payload)
+    if ssl_errors and fail_on_ssl_error:
+        return Outcome("failed", status, f"SSL validation failed for {hostname}: {'; '.join(ssl_errors)}")
+    if status == HostnameStatus.NOT_STARTED and fail_on_not_started:
+        return Outcome("failed", status, "Custom hostname was never initialized (1_not_started); initialize it first")
+    detail = "; ".join(_verification_errors(payload) + ssl_errors)
+    suffix = f" ({detail})" if detail else ""
+    return Outcome("pending", status, f"Custom hostname {hostname} is {status or 'unknown'}{suffix}")
+
+
+def hostname_needs_reverify(status: Any) -> bool:
+    return str(status) in HOSTNAME_REVERIFY_STATUSES
+
+
+def project_status(value: Any, field: str = "target_status") -> ProjectStatus:
+    """``value`` as a ``ProjectStatus``, or ``SupabaseInputError`` naming ``field`` (a typo would otherwise wait
+    out the whole timeout for a status that never comes)."""
+    try:
+        return ProjectStatus(value)
+    except (TypeError, ValueError):
+        from airflow_provider_supabase.exceptions import SupabaseInputError
+
+        known = ", ".join(ProjectStatus)
+        raise SupabaseInputError(field, f"{value!r} is not a project status (one of {known})") from None
