@@ -7,6 +7,8 @@ Not thread-safe on its own: the gateway calls every method with its single lock 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import ipaddress
 import random
 import re
@@ -16,7 +18,6 @@ import time
 import uuid
 from typing import Any
 
-from airflow_provider_supabase.digest import body_digest, source_digest
 from airflow_provider_supabase.emulator import schemas
 from airflow_provider_supabase.emulator.model import (
     HOSTNAME_STEPS,
@@ -61,8 +62,9 @@ def _parse_bool(name: str, raw: str) -> bool:
 class State:
     """Everything the emulated API knows. Call with the gateway lock held."""
 
-    def __init__(self, project_ready_seconds: float = 3.0) -> None:
+    def __init__(self, project_ready_seconds: float = 3.0, bundle_secret: bytes | None = None) -> None:
         self.project_ready_seconds = project_ready_seconds
+        self._bundle_secret = secrets_module.token_bytes(32) if bundle_secret is None else bundle_secret
         self._random = random.SystemRandom()
         self.organizations: dict[str, dict[str, str]] = {}
         self.projects: dict[str, Project] = {}
@@ -70,6 +72,17 @@ class State:
         self.hostname_plans: dict[str, str] = {}
 
     # ------------------------------------------------------------------ helpers
+
+    def _bundle_hash(self, files: dict[str, bytes], entrypoint_path: str, import_map_path: str | None) -> str:
+        """The ``ezbr_sha256`` of a function: like the real API's hash of the eszip bundle it builds, it depends
+        on the sources but no client can reproduce it, so clients cannot use it to tell whether a deploy would
+        change anything."""
+        bundle = hmac.new(self._bundle_secret, digestmod=hashlib.sha256)
+        for part in (entrypoint_path, import_map_path or ""):
+            bundle.update(part.encode("utf-8") + b"\0")
+        for path in sorted(files):
+            bundle.update(path.encode("utf-8") + b"\0" + hashlib.sha256(files[path]).digest())
+        return bundle.hexdigest()
 
     def _new_id(self) -> str:
         while True:
@@ -354,10 +367,15 @@ class State:
             static_patterns=[],
             body=fields["body"],
             files=None,
-            ezbr_sha256=body_digest(fields["body"]),
+            ezbr_sha256="",
         )
+        function.ezbr_sha256 = self._body_bundle_hash(function)
         project.functions[slug] = function
         return json_reply(201, function.view())
+
+    def _body_bundle_hash(self, function: Function) -> str:
+        source = {function.entrypoint_path: function.body.encode("utf-8")}
+        return self._bundle_hash(source, function.entrypoint_path, None)
 
     def get_function(self, call: Call) -> Reply:
         _, function = self._function(call)
@@ -372,7 +390,6 @@ class State:
         if "body" in fields:
             function.body = fields["body"]
             function.files = None
-            function.ezbr_sha256 = body_digest(function.body)
         if "entrypoint_path" in fields:
             function.entrypoint_path = fields["entrypoint_path"]
         if "import_map_path" in fields:
@@ -380,6 +397,8 @@ class State:
             function.import_map = True
         if "import_map" in fields:
             function.import_map = fields["import_map"]
+        if function.files is None:
+            function.ezbr_sha256 = self._body_bundle_hash(function)
         function.touch()
         return json_reply(200, function.view())
 
@@ -449,7 +468,7 @@ class State:
         function.static_patterns = list(metadata.get("static_patterns", []))
         function.files = files
         function.body = files[entrypoint].decode("utf-8", "replace")
-        function.ezbr_sha256 = source_digest(files)
+        function.ezbr_sha256 = self._bundle_hash(files, function.entrypoint_path, import_map_path)
         if function.version == 0:
             function.version = 1
         else:

@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import uuid
 from typing import Any
 
 import pytest
 
-from airflow_provider_supabase.emulator import Emulator, source_digest
+from airflow_provider_supabase.digest import body_digest, source_digest
+from airflow_provider_supabase.emulator import Emulator
 
 from .client import Api
 
@@ -48,7 +50,7 @@ def test_create_function_returns_201_with_function_object(api: Api, ref: str) ->
     assert body["import_map"] is False
     assert isinstance(body["created_at"], int)
     assert body["updated_at"] == body["created_at"]
-    assert body["ezbr_sha256"] == hashlib.sha256(SOURCE.encode()).hexdigest()
+    assert re.fullmatch(r"[0-9a-f]{64}", body["ezbr_sha256"])
 
 
 def test_create_function_defaults_verify_jwt_to_true(api: Api, ref: str) -> None:
@@ -123,7 +125,7 @@ def test_update_function_bumps_version_and_updated_at(api: Api, ref: str) -> Non
     updated = response.json()
     assert updated["version"] == 2
     assert updated["updated_at"] > created["updated_at"]
-    assert updated["ezbr_sha256"] == hashlib.sha256(b"new()").hexdigest()
+    assert updated["ezbr_sha256"] != created["ezbr_sha256"]
     assert api.get(f"/v1/projects/{ref}/functions/hello/body").text == "new()"
 
 
@@ -155,17 +157,16 @@ def test_delete_function_returns_200_empty(api: Api, emu: Emulator, ref: str) ->
     assert emu.state_snapshot()["functions"][ref] == {}
 
 
-def test_deploy_creates_function_with_source_digest(api: Api, emu: Emulator, ref: str) -> None:
+def test_deploy_creates_the_function_from_its_files(api: Api, emu: Emulator, ref: str) -> None:
     files = {"index.ts": b"import { x } from './lib/x.ts'\n", "lib/x.ts": b"export const x = 1\r\n"}
     response = _deploy(api, ref, files, {"entrypoint_path": "index.ts", "name": "Hello", "verify_jwt": False})
     assert response.status_code == 201
     body = response.json()
     assert (body["version"], body["name"], body["verify_jwt"]) == (1, "Hello", False)
     assert body["entrypoint_path"] == "index.ts"
-    assert body["ezbr_sha256"] == source_digest(files)
     stored = emu.state_snapshot()["functions"][ref]["hello"]
     assert stored["files"] == {path: content.decode() for path, content in files.items()}
-    assert stored["ezbr_sha256"] == source_digest(files)
+    assert stored["ezbr_sha256"] == body["ezbr_sha256"]
 
 
 def test_deploy_existing_function_bumps_version(api: Api, ref: str) -> None:
@@ -175,7 +176,34 @@ def test_deploy_existing_function_bumps_version(api: Api, ref: str) -> None:
     assert (first["version"], second["version"]) == (1, 2)
     assert second["id"] == first["id"]
     assert second["updated_at"] > first["updated_at"]
-    assert second["ezbr_sha256"] == source_digest({"index.ts": b"v2"})
+    assert second["ezbr_sha256"] != first["ezbr_sha256"]
+
+
+def test_ezbr_sha256_is_no_digest_a_client_can_compute(api: Api, ref: str) -> None:
+    files = {"index.ts": b"Deno.serve(() => new Response('hi'))"}
+    deployed = _deploy(api, ref, files, {"entrypoint_path": "index.ts"}).json()
+    created = _create(api, ref, slug="inline").json()
+    assert deployed["ezbr_sha256"] not in (source_digest(files), body_digest(files["index.ts"].decode()))
+    assert deployed["ezbr_sha256"] != hashlib.sha256(files["index.ts"]).hexdigest()
+    assert created["ezbr_sha256"] not in (body_digest(SOURCE), source_digest({"index.ts": SOURCE}))
+
+
+def test_ezbr_sha256_is_stable_for_the_same_sources_on_one_emulator(api: Api, ref: str) -> None:
+    files = {"index.ts": b"v1", "lib/a.ts": b"a"}
+    first = _deploy(api, ref, files, {"entrypoint_path": "index.ts"}).json()
+    again = _deploy(api, ref, files, {"entrypoint_path": "index.ts"}).json()
+    assert again["version"] == 2 and again["ezbr_sha256"] == first["ezbr_sha256"]
+
+
+def test_ezbr_sha256_of_the_same_sources_differs_between_emulators(api: Api, ref: str) -> None:
+    files = {"index.ts": b"v1"}
+    here = _deploy(api, ref, files, {"entrypoint_path": "index.ts"}).json()
+    with Emulator(project_ready_seconds=0) as other:
+        other_ref = other.seed_project("acme-prod", other.seed_organization("Acme")["slug"])["ref"]
+        client = Api(other.url)
+        there = _deploy(client, other_ref, files, {"entrypoint_path": "index.ts"}).json()
+        client.close()
+    assert there["ezbr_sha256"] != here["ezbr_sha256"]
 
 
 def test_deploy_over_a_json_function_upserts(api: Api, ref: str) -> None:
