@@ -235,6 +235,9 @@ class State:
             if service not in schemas.HEALTH_SERVICES:
                 allowed = ", ".join(schemas.HEALTH_SERVICES)
                 raise ApiError(400, f"Invalid service {service!r}: expected one of {allowed}")
+        timeout_ms = call.query_value("timeout_ms")
+        if timeout_ms is not None and not (re.fullmatch(r"[0-9]{1,5}", timeout_ms) and int(timeout_ms) <= 10_000):
+            raise ApiError(400, "Invalid query parameter timeout_ms: expected an integer from 0 to 10000")
         status = self.project_status(project)
         if status == "ACTIVE_HEALTHY":
             health = "ACTIVE_HEALTHY"
@@ -395,6 +398,9 @@ class State:
         if not slug:
             raise ApiError(400, "Missing required query parameter: slug")
         self._check_slug(slug)
+        bundle_only = call.query_value("bundleOnly")
+        if bundle_only is not None:
+            _parse_bool("bundleOnly", bundle_only)
         parts = parse_form_data(call.content_type, call.body)
         metadata_parts = [p for p in parts if p.name == "metadata"]
         if not metadata_parts:
@@ -532,6 +538,10 @@ class State:
 
     def delete_hostname(self, call: Call) -> Reply:
         project = self._project(call)
+        # No subscription add-on is emulated, so there is nothing to remove, but the flag must still be a boolean.
+        remove_addon = call.query_value("remove_addon")
+        if remove_addon is not None:
+            _parse_bool("remove_addon", remove_addon)
         project.hostname = blank_hostname(project.ref)
         return empty_reply(200)
 

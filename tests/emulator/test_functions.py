@@ -220,6 +220,18 @@ def test_deploy_with_entrypoint_not_uploaded_is_400(api: Api, emu: Emulator, ref
     assert emu.state_snapshot()["functions"][ref] == {}
 
 
+def test_deploy_with_a_non_boolean_bundle_only_is_400_and_deploys_nothing(api: Api, ref: str) -> None:
+    files = {"index.ts": SOURCE.encode()}
+    parts = [("metadata", (None, json.dumps({"entrypoint_path": "index.ts"}), "application/json"))]
+    parts += [("file", (path, content, "application/typescript")) for path, content in files.items()]
+    response = api.post(
+        f"/v1/projects/{ref}/functions/deploy", params={"slug": "hello", "bundleOnly": "maybe"}, files=parts
+    )
+    assert response.status_code == 400
+    assert response.json() == {"message": "Invalid query parameter bundleOnly: expected true or false"}
+    assert api.get(f"/v1/projects/{ref}/functions").json() == []
+
+
 def test_deploy_requires_multipart(api: Api, ref: str) -> None:
     response = api.post(
         f"/v1/projects/{ref}/functions/deploy", params={"slug": "x"}, json={"entrypoint_path": "index.ts"}
