@@ -307,6 +307,9 @@ class State:
     def _function_fields(call: Call, schema: schemas.Schema) -> dict[str, Any]:
         """Merge query parameters and the body (JSON object or raw source) into one dict; the body wins."""
         fields: dict[str, Any] = {}
+        slug = call.query_value("slug")
+        if slug is not None and not _SLUG.fullmatch(slug):
+            raise ApiError(400, f"Invalid query parameter slug: it must match {schemas.SLUG_PATTERN}")
         for key in ("slug", "name", "entrypoint_path", "import_map_path"):
             value = call.query_value(key)
             if value is not None:
@@ -319,8 +322,9 @@ class State:
             if call.json_error is not None:
                 raise ApiError(400, f"Invalid request body: {call.json_error}")
             if call.body.strip():
-                if not isinstance(call.json, dict):
-                    raise ApiError(400, "Invalid request body: $: expected object")
+                # A JSON body is the whole V1CreateFunctionBody / V1UpdateFunctionBody: it must be valid on its
+                # own; the query parameters belong to the raw-source (eszip) form of the request.
+                validate(call.json, schema)
                 fields.update(call.json)
         elif call.body:
             # Non-JSON bodies are the function source itself, as with the real eszip upload.
