@@ -43,6 +43,7 @@ from airflow_provider_supabase.emulator.wire import (
 
 _REF = re.compile(r"^[a-z]{20}$")
 _SLUG = re.compile(schemas.SLUG_PATTERN)
+_DEPLOY_SLUG = re.compile(schemas.DEPLOY_SLUG_PATTERN)
 _SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
 _HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _DB_VERSION = "17.4.1.054"
@@ -401,7 +402,11 @@ class State:
         slug = call.query_value("slug")
         if not slug:
             raise ApiError(400, "Missing required query parameter: slug")
-        self._check_slug(slug)
+        if not _DEPLOY_SLUG.fullmatch(slug):
+            raise ApiError(
+                400,
+                f"Invalid function slug {slug!r}: a deployed function's slug must match {schemas.DEPLOY_SLUG_PATTERN}",
+            )
         bundle_only = call.query_value("bundleOnly")
         if bundle_only is not None:
             _parse_bool("bundleOnly", bundle_only)

@@ -253,6 +253,16 @@ def test_deploy_with_a_non_boolean_bundle_only_is_400_and_deploys_nothing(api: A
     assert api.get(f"/v1/projects/{ref}/functions").json() == []
 
 
+@pytest.mark.parametrize("slug", ["0", "1st-function", "_private", "-dash"])
+def test_deploy_slug_must_start_with_a_letter(api: Api, ref: str, slug: str) -> None:
+    response = _deploy(api, ref, {"index.ts": SOURCE.encode()}, {"entrypoint_path": "index.ts"}, slug=slug)
+    assert response.status_code == 400
+    assert response.json() == {
+        "message": f"Invalid function slug {slug!r}: a deployed function's slug must match ^[A-Za-z][A-Za-z0-9_-]*$"
+    }
+    assert api.get(f"/v1/projects/{ref}/functions").json() == []
+
+
 def test_deploy_requires_multipart(api: Api, ref: str) -> None:
     response = api.post(
         f"/v1/projects/{ref}/functions/deploy", params={"slug": "x"}, json={"entrypoint_path": "index.ts"}
