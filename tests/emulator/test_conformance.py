@@ -103,14 +103,6 @@ DEVIATIONS: tuple[Deviation, ...] = (
     ),
     Deviation(
         "positive_data_acceptance",
-        "POST /v1/projects",
-        400,
-        r"^Invalid request body: organization_id and organization_slug differ$",
-        "organization_id is the deprecated spelling of organization_slug; a body naming two different "
-        "organizations is refused rather than guessed at.",
-    ),
-    Deviation(
-        "positive_data_acceptance",
         "POST /v1/projects/{ref}/secrets",
         400,
         r"^Invalid secret name '' at \$\[\d+\]\.name: names must not be empty$",
