@@ -44,6 +44,7 @@ from airflow_provider_supabase.emulator.wire import (
 
 _REF = re.compile(r"^[a-z]{20}$")
 _SLUG = re.compile(schemas.SLUG_PATTERN)
+_DEPLOY_SLUG = re.compile(schemas.DEPLOY_SLUG_PATTERN)
 _SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
 _HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _DB_VERSION = "17.4.1.054"
@@ -251,6 +252,9 @@ class State:
             if service not in schemas.HEALTH_SERVICES:
                 allowed = ", ".join(schemas.HEALTH_SERVICES)
                 raise ApiError(400, f"Invalid service {service!r}: expected one of {allowed}")
+        timeout_ms = call.query_value("timeout_ms")
+        if timeout_ms is not None and not (re.fullmatch(r"[0-9]{1,5}", timeout_ms) and int(timeout_ms) <= 10_000):
+            raise ApiError(400, "Invalid query parameter timeout_ms: expected an integer from 0 to 10000")
         status = self.project_status(project)
         if status == "ACTIVE_HEALTHY":
             health = "ACTIVE_HEALTHY"
@@ -320,6 +324,9 @@ class State:
     def _function_fields(call: Call, schema: schemas.Schema) -> dict[str, Any]:
         """Merge query parameters and the body (JSON object or raw source) into one dict; the body wins."""
         fields: dict[str, Any] = {}
+        slug = call.query_value("slug")
+        if slug is not None and not _SLUG.fullmatch(slug):
+            raise ApiError(400, f"Invalid query parameter slug: it must match {schemas.SLUG_PATTERN}")
         for key in ("slug", "name", "entrypoint_path", "import_map_path"):
             value = call.query_value(key)
             if value is not None:
@@ -332,8 +339,9 @@ class State:
             if call.json_error is not None:
                 raise ApiError(400, f"Invalid request body: {call.json_error}")
             if call.body.strip():
-                if not isinstance(call.json, dict):
-                    raise ApiError(400, "Invalid request body: $: expected object")
+                # A JSON body is the whole V1CreateFunctionBody / V1UpdateFunctionBody: it must be valid on its
+                # own; the query parameters belong to the raw-source (eszip) form of the request.
+                validate(call.json, schema)
                 fields.update(call.json)
         elif call.body:
             # Non-JSON bodies are the function source itself, as with the real eszip upload.
@@ -416,7 +424,14 @@ class State:
         slug = call.query_value("slug")
         if not slug:
             raise ApiError(400, "Missing required query parameter: slug")
-        self._check_slug(slug)
+        if not _DEPLOY_SLUG.fullmatch(slug):
+            raise ApiError(
+                400,
+                f"Invalid function slug {slug!r}: a deployed function's slug must match {schemas.DEPLOY_SLUG_PATTERN}",
+            )
+        bundle_only = call.query_value("bundleOnly")
+        if bundle_only is not None:
+            _parse_bool("bundleOnly", bundle_only)
         parts = parse_form_data(call.content_type, call.body)
         metadata_parts = [p for p in parts if p.name == "metadata"]
         if not metadata_parts:
@@ -554,6 +569,10 @@ class State:
 
     def delete_hostname(self, call: Call) -> Reply:
         project = self._project(call)
+        # No subscription add-on is emulated, so there is nothing to remove, but the flag must still be a boolean.
+        remove_addon = call.query_value("remove_addon")
+        if remove_addon is not None:
+            _parse_bool("remove_addon", remove_addon)
         project.hostname = blank_hostname(project.ref)
         return empty_reply(200)
 

@@ -69,6 +69,27 @@ def test_create_function_accepts_query_parameters(api: Api, ref: str) -> None:
     assert api.get(f"/v1/projects/{ref}/functions/q/body").text == SOURCE
 
 
+def test_create_function_json_body_must_be_complete_without_the_query(api: Api, ref: str) -> None:
+    response = api.post(
+        f"/v1/projects/{ref}/functions", params={"name": "Query"}, json={"slug": "hello", "body": SOURCE}
+    )
+    assert response.status_code == 400
+    assert response.json() == {"message": "Invalid request body: $: 'name' is a required property"}
+    assert api.get(f"/v1/projects/{ref}/functions").json() == []
+
+
+@pytest.mark.parametrize("method", ["POST", "PATCH"])
+@pytest.mark.parametrize("slug", ["", "0.5", "a b"])
+def test_function_slug_query_parameter_must_match_the_pattern(api: Api, ref: str, method: str, slug: str) -> None:
+    _create(api, ref)
+    path = f"/v1/projects/{ref}/functions" + ("/hello" if method == "PATCH" else "")
+    response = api.request(method, path, params={"slug": slug}, json={"slug": "other", "name": "O", "body": SOURCE})
+    assert response.status_code == 400
+    assert response.json() == {"message": "Invalid query parameter slug: it must match ^[A-Za-z0-9_-]+$"}
+    assert [f["slug"] for f in api.get(f"/v1/projects/{ref}/functions").json()] == ["hello"]
+    assert api.get(f"/v1/projects/{ref}/functions/hello").json()["version"] == 1
+
+
 def test_create_existing_function_is_400(api: Api, ref: str) -> None:
     _create(api, ref)
     response = _create(api, ref)
@@ -246,6 +267,28 @@ def test_deploy_with_entrypoint_not_uploaded_is_400(api: Api, emu: Emulator, ref
     assert response.status_code == 400
     assert "index.ts" in response.json()["message"]
     assert emu.state_snapshot()["functions"][ref] == {}
+
+
+def test_deploy_with_a_non_boolean_bundle_only_is_400_and_deploys_nothing(api: Api, ref: str) -> None:
+    files = {"index.ts": SOURCE.encode()}
+    parts = [("metadata", (None, json.dumps({"entrypoint_path": "index.ts"}), "application/json"))]
+    parts += [("file", (path, content, "application/typescript")) for path, content in files.items()]
+    response = api.post(
+        f"/v1/projects/{ref}/functions/deploy", params={"slug": "hello", "bundleOnly": "maybe"}, files=parts
+    )
+    assert response.status_code == 400
+    assert response.json() == {"message": "Invalid query parameter bundleOnly: expected true or false"}
+    assert api.get(f"/v1/projects/{ref}/functions").json() == []
+
+
+@pytest.mark.parametrize("slug", ["0", "1st-function", "_private", "-dash"])
+def test_deploy_slug_must_start_with_a_letter(api: Api, ref: str, slug: str) -> None:
+    response = _deploy(api, ref, {"index.ts": SOURCE.encode()}, {"entrypoint_path": "index.ts"}, slug=slug)
+    assert response.status_code == 400
+    assert response.json() == {
+        "message": f"Invalid function slug {slug!r}: a deployed function's slug must match ^[A-Za-z][A-Za-z0-9_-]*$"
+    }
+    assert api.get(f"/v1/projects/{ref}/functions").json() == []
 
 
 def test_deploy_requires_multipart(api: Api, ref: str) -> None:
