@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 UV     := python3 -m uv
 STAMP  := $(VENV)/.installed
 
-.PHONY: env demo test lint typecheck unit bench clean ui-deps test-ui
+.PHONY: env demo test test-live lint typecheck unit bench clean ui-deps test-ui
 
 env: $(STAMP)
 
@@ -28,6 +28,10 @@ unit: env
 	$(PY) -m pytest -q -p no:cacheprovider $(PYTEST_ARGS)
 
 test: lint typecheck unit
+
+# The example DAGs under a real scheduler, triggerer and LocalExecutor (`airflow standalone`): minutes, not seconds.
+test-live: env
+	$(PY) -m pytest -q -p no:cacheprovider -m live -s tests/live $(PYTEST_ARGS)
 
 # The browser check of the connection form drives Debian's Chromium with Playwright's Python driver; Playwright's
 # own browser download is never used. apt-get update runs only when Chromium is missing, so a warm machine pays

@@ -45,6 +45,7 @@ def get_provider_info() -> dict[str, Any]:
                         "types",
                         "pgsodium",
                         "organizations",
+                        "database",
                         "config",
                         "api_keys",
                     )

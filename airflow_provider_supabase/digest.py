@@ -1,11 +1,11 @@
-"""Canonical source digest of an Edge Function, shared by the deploy operator and the emulator.
+"""Canonical digest of an Edge Function's sources: what the deploy operator records as having deployed.
 
-The emulator reports it as ``ezbr_sha256`` so a client can tell whether a deploy would change anything:
+* a multipart deploy's files: :func:`source_digest`, SHA-256 over, for every file in path order,
+  ``path.encode() + b"\\0" + content + b"\\0"``;
+* a function given as a JSON ``body``: :func:`body_digest`, ``sha256(body.encode()).hexdigest()``.
 
-* a function created from a JSON ``body`` has ``sha256(body.encode()).hexdigest()`` (see :func:`body_digest`);
-* a multipart deploy has :func:`source_digest` of its files: SHA-256 over, for every file in path order,
-  ``path.encode() + b"\\0" + content + b"\\0"``.
-
+The API's own ``ezbr_sha256`` hashes the bundle the server builds and cannot be computed from the sources, so
+these digests are compared only with the deploy record (:mod:`airflow_provider_supabase.deploy_record`).
 This module must stay dependency-free (hashlib only): workers import it to decide whether a deploy is needed.
 """
 

@@ -10,6 +10,8 @@ from airflow_provider_supabase.exceptions import SupabaseInputError
 
 REF_RE = re.compile(r"^[a-z]{20}$")
 SLUG_RE = re.compile(r"^[A-Za-z0-9_-]+$")
+# The deploy endpoint is stricter than the others: its slug must start with a letter.
+DEPLOY_SLUG_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 ROOT_KEY_RE = re.compile(r"^[0-9a-fA-F]{64}$")
 # RFC 1123 hostname with at least one dot; each label 1-63 chars, total <= 253.
 HOSTNAME_RE = re.compile(r"^(?=.{1,253}$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))+$")
@@ -83,9 +85,9 @@ def validate_ref(ref: Any, field: str = "project_ref") -> str:
     return ref
 
 
-def validate_slug(slug: Any, field: str = "slug") -> str:
-    if not isinstance(slug, str) or not SLUG_RE.match(slug):
-        raise SupabaseInputError(field, f"must match ^[A-Za-z0-9_-]+$, got {_shown(slug)}")
+def validate_slug(slug: Any, field: str = "slug", *, pattern: re.Pattern[str] = SLUG_RE) -> str:
+    if not isinstance(slug, str) or not pattern.match(slug):
+        raise SupabaseInputError(field, f"must match {pattern.pattern}, got {_shown(slug)}")
     return slug
 
 

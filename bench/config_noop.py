@@ -1,4 +1,4 @@
-"""Benchmark 7: ``UpdateProjectConfigOperator`` request count and wall time, first apply vs unchanged re-apply.
+"""Benchmark 8: ``UpdateProjectConfigOperator`` request count and wall time, first apply vs unchanged re-apply.
 
 For each repetition, a fresh project on the real emulator (own process) gets one config with N Auth settings
 (a secret, ``smtp_pass``, among them), two PostgREST settings and two Postgres settings: first applied, then

@@ -198,6 +198,14 @@ def triggerer(r: dict[str, Any]) -> str:
     return text
 
 
+def migrations(r: dict[str, Any]) -> str:
+    rows = [
+        [f"{r['files']} pending", ", ".join(map(str, r["all_pending_requests"])), _mmm(r["all_pending_s"], " s")],
+        ["nothing pending", ", ".join(map(str, r["nothing_pending_requests"])), _mmm(r["nothing_pending_s"], " s")],
+    ]
+    return _table(["run", "requests (each rep)", "wall time: median (min-max)"], rows)
+
+
 def render(results: dict[str, Any]) -> str:
     parts = ["### Machine", machine(results)]
     sections = [
@@ -206,7 +214,8 @@ def render(results: dict[str, Any]) -> str:
         ("3. Secret sync", "secret_sync", secret_sync),
         ("4. Rate-limit throughput", "rate_limit", rate_limit),
         ("5. Triggerer scale", "triggerer_scale", triggerer),
-        ("7. Config as code", "config_noop", config_noop),
+        ("7. Migrations", "migrations", migrations),
+        ("8. Config as code", "config_noop", config_noop),
     ]
     for title, key, fn in sections:
         r = results["benchmarks"].get(key)

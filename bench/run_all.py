@@ -29,6 +29,7 @@ FULL: dict[str, list[str]] = {
     "rate_limit": ["--reps", "3", "--calls", "300", "--limit", "20", "--window", "2"],
     "triggerer_scale": ["--triggers", "500", "--poll-interval", "1", "--duration", "20"],
     "database_query": ["--reps", "3", "--queries", "300", "--projects", "10"],
+    "migrations": ["--reps", "3", "--files", "200"],
     "config_noop": ["--reps", "5", "--auth-fields", "5,40"],
 }
 QUICK: dict[str, list[str]] = {
@@ -38,6 +39,7 @@ QUICK: dict[str, list[str]] = {
     "rate_limit": ["--reps", "1", "--calls", "60", "--limit", "20", "--window", "2"],
     "triggerer_scale": ["--triggers", "100", "--poll-interval", "1", "--duration", "6"],
     "database_query": ["--reps", "1", "--queries", "30", "--projects", "3"],
+    "migrations": ["--reps", "1", "--files", "20"],
     "config_noop": ["--reps", "1", "--auth-fields", "5"],
 }
 

@@ -46,9 +46,11 @@ Deploys every function under `functions_dir` to every project in `project_refs`:
 file in it is uploaded (so `index.ts` may import `./template.ts`). Folders starting with `_` or `.` are
 skipped (shared code, tooling).
 
-Each deploy first compares the deployed function's source digest, `verify_jwt` and entrypoint with the local
-ones and skips the upload when nothing changed, so re-running after a one-line change redeploys only that
-function. The last task lists the functions live on each project, with their versions.
+Each deploy skips the upload when the function's deploy record (the Variable
+`supabase_deploy__<project_ref>__<slug>`, written after every deploy) shows that the same sources and settings
+produced the version that is live, so re-running after a one-line change redeploys only that function, and a
+deploy made outside Airflow in between is replaced on the next run. Delete a record to force its redeploy. The
+last task lists the functions live on each project, with their versions.
 
 Functions verify the caller's JWT unless their slug is in `public_functions`.
 

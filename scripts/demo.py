@@ -8,11 +8,8 @@ succeeded; the emulator (and any running Airflow command) is stopped on every ex
 from __future__ import annotations
 
 import json
-import os
-import secrets
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -21,12 +18,19 @@ import urllib.request
 from pathlib import Path
 from typing import Any
 
+from example_deployment import (
+    POOL,
+    POOL_SLOTS,
+    PROVISION_DAG,
+    ROTATION_DAG,
+    ROTATION_PROJECTS_VARIABLE,
+    deployment_env,
+    run_result,
+    scratch_airflow_env,
+)
+
 ROOT = Path(__file__).resolve().parents[1]
 BIN = Path(sys.executable).parent
-PROVISION_DAG = "supabase_provision_project"
-ROTATION_DAG = "supabase_rotate_secrets"
-# Mirrors supabase_rotate_secrets.POOL / POOL_SLOTS: the scheduler will not start tasks whose pool is missing.
-POOL, POOL_SLOTS = "supabase_api", 4
 # A new project takes this long on the emulator, so the demo really waits (deferred) for it to be healthy.
 PROJECT_READY_SECONDS = 2.0
 COMMAND_TIMEOUT = 300
@@ -39,22 +43,11 @@ class DemoFailed(Exception):
 class Demo:
     def __init__(self) -> None:
         self.home = Path(tempfile.mkdtemp(prefix="supabase-demo-"))
-        self.env = self._airflow_env()
+        self.env = scratch_airflow_env(self.home, ROOT / "example_dags")
         self.emulator: subprocess.Popen[bytes] | None = None
         self.running: subprocess.Popen[bytes] | None = None
         self.url = ""
         self.failed_tasks: list[str] = []
-
-    def _airflow_env(self) -> dict[str, str]:
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("AIRFLOW_CONN_", "AIRFLOW_VAR_"))}
-        env.update(
-            AIRFLOW_HOME=str(self.home),
-            AIRFLOW__CORE__DAGS_FOLDER=str(ROOT / "example_dags"),
-            AIRFLOW__CORE__LOAD_EXAMPLES="False",
-            AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"sqlite:///{self.home / 'airflow.db'}",
-            PYTHONWARNINGS="ignore",
-        )
-        return env
 
     # ------------------------------------------------------------------ processes
 
@@ -134,26 +127,8 @@ class Demo:
         with urllib.request.urlopen(f"{self.url}/_emulator/state", timeout=10) as response:
             return json.load(response)
 
-    def latest_run(self, dag_id: str) -> tuple[dict[str, str], Any]:
-        """Task states of the DAG's latest run, and its `report` XCom (if any), from the metadata database."""
-        with sqlite3.connect(self.home / "airflow.db") as db:
-            (run_id,) = db.execute(
-                "SELECT run_id FROM dag_run WHERE dag_id = ? ORDER BY id DESC LIMIT 1", (dag_id,)
-            ).fetchone()
-            rows = db.execute(
-                "SELECT task_id, map_index, state FROM task_instance WHERE dag_id = ? AND run_id = ?",
-                (dag_id, run_id),
-            ).fetchall()
-            report = db.execute(
-                "SELECT value FROM xcom WHERE dag_id = ? AND run_id = ? AND task_id = 'report' "
-                "AND key = 'return_value'",
-                (dag_id, run_id),
-            ).fetchone()
-        states = {task if index < 0 else f"{task}[{index}]": str(state) for task, index, state in rows}
-        return states, json.loads(report[0]) if report else None
-
     def check_tasks(self, dag_id: str) -> Any:
-        states, report = self.latest_run(dag_id)
+        states, report = run_result(self.home / "airflow.db", dag_id)
         bad = {task: state for task, state in sorted(states.items()) if state != "success"}
         print(f"  {len(states) - len(bad)}/{len(states)} tasks succeeded")
         for task, state in bad.items():
@@ -167,15 +142,8 @@ class Demo:
         started = time.monotonic()
         print(f"Supabase provider demo (scratch Airflow home: {self.home})")
         self.start_emulator()
-        self.env["AIRFLOW_CONN_SUPABASE_DEFAULT"] = json.dumps(
-            {"conn_type": "supabase", "host": self.url, "password": "sbp_" + secrets.token_hex(20)}
-        )
         # What a real deployment keeps in its secrets backend; the DAGs read them only at run time.
-        self.env["AIRFLOW_VAR_SUPABASE_DB_PASSWORD"] = secrets.token_urlsafe(24)
-        self.env["AIRFLOW_VAR_STRIPE_SECRET_KEY"] = "sk_test_" + secrets.token_hex(16)
-        self.env["AIRFLOW_CONN_SMTP_DEFAULT"] = json.dumps(
-            {"conn_type": "smtp", "host": "smtp.example.com", "login": "postmaster", "password": secrets.token_hex(16)}
-        )
+        self.env.update(deployment_env(self.url))
         self.run("airflow db migrate", "db", "migrate", log_name="db-migrate")
         self.run(
             f"airflow pools set {POOL} {POOL_SLOTS}",
@@ -191,7 +159,7 @@ class Demo:
         self.check_tasks(PROVISION_DAG)
 
         refs = sorted(self.emulator_state()["projects"])
-        self.env["AIRFLOW_VAR_SUPABASE_ROTATION_PROJECTS"] = json.dumps(refs)
+        self.env[f"AIRFLOW_VAR_{ROTATION_PROJECTS_VARIABLE.upper()}"] = json.dumps(refs)
         self.run(f"airflow dags test {ROTATION_DAG}", "dags", "test", ROTATION_DAG, log_name=ROTATION_DAG)
         report = self.check_tasks(ROTATION_DAG)
 

@@ -66,8 +66,8 @@ def _defaults(schema: dict[str, Any]) -> dict[str, Any]:
 def render(spec: dict[str, Any]) -> str:
     schemas = spec["components"]["schemas"]
     parts = {
-        "UPDATE_AUTH_CONFIG": _schema({**schemas["UpdateAuthConfigBody"], "additionalProperties": False}),
-        "UPDATE_POSTGREST_CONFIG": _schema({**schemas["V1UpdatePostgrestConfigBody"], "additionalProperties": False}),
+        "UPDATE_AUTH_CONFIG": _schema(schemas["UpdateAuthConfigBody"]),
+        "UPDATE_POSTGREST_CONFIG": _schema(schemas["V1UpdatePostgrestConfigBody"]),
         "UPDATE_POSTGRES_CONFIG": _schema(schemas["UpdatePostgresConfigBody"]),
         "AUTH_CONFIG_DEFAULTS": _defaults(schemas["AuthConfigResponse"]),
     }

@@ -6,6 +6,7 @@ import dataclasses
 import http
 import json
 import re
+import secrets
 import sys
 import threading
 import time
@@ -64,6 +65,7 @@ class Incoming:
     content_type: str
     body: bytes
     client_ip: str = "127.0.0.1"
+    idempotency_key: str | None = None
 
 
 def bearer_token(authorization: str | None) -> str | None:
@@ -101,7 +103,10 @@ class EmulatorApp:
         self.lock = threading.RLock()
         self.config = config
         self.tokens: frozenset[str] | None = None if tokens is None else frozenset(tokens)
-        self.state = State(config.project_ready_seconds)
+        # Drawn once per emulator and kept across resets, so the same sources always bundle to the same hash here
+        # while no client can compute it (the real API hashes the bundle it builds itself).
+        self.bundle_secret = secrets.token_bytes(32)
+        self.state = State(config.project_ready_seconds, self.bundle_secret)
         self.faults: list[Fault] = []
         self.log: list[RequestRecord] = []
         self.limiter = FixedWindowLimiter()
@@ -146,6 +151,7 @@ class EmulatorApp:
                 json=body_json,
                 json_error=json_error,
                 client_ip=request.client_ip,
+                idempotency_key=request.idempotency_key,
             )
             reply = self._apply(route, call, fault)
         if reply is not None:
@@ -241,7 +247,7 @@ class EmulatorApp:
 
     def reset(self) -> None:
         with self.lock:
-            self.state = State(self.config.project_ready_seconds)
+            self.state = State(self.config.project_ready_seconds, self.bundle_secret)
             self.faults.clear()
             self.log.clear()
             self.limiter.clear()

@@ -251,15 +251,13 @@ UPDATE_AUTH_CONFIG: dict[str, Any] = {'type': 'object',
                 'oauth_server_enabled': {'type': ['boolean', 'null']},
                 'oauth_server_allow_dynamic_registration': {'type': ['boolean', 'null']},
                 'oauth_server_authorization_path': {'type': ['string', 'null']},
-                'custom_oauth_enabled': {'type': 'boolean'}},
- 'additionalProperties': False}
+                'custom_oauth_enabled': {'type': 'boolean'}}}
 
 UPDATE_POSTGREST_CONFIG: dict[str, Any] = {'type': 'object',
  'properties': {'db_extra_search_path': {'type': 'string'},
                 'db_schema': {'type': 'string'},
                 'max_rows': {'type': 'integer', 'minimum': 0, 'maximum': 1000000},
-                'db_pool': {'type': 'integer', 'minimum': 0, 'maximum': 1000}},
- 'additionalProperties': False}
+                'db_pool': {'type': 'integer', 'minimum': 0, 'maximum': 1000}}}
 
 UPDATE_POSTGRES_CONFIG: dict[str, Any] = {'type': 'object',
  'properties': {'effective_cache_size': {'type': 'string'},

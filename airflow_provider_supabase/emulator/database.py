@@ -30,12 +30,20 @@ from typing import Any
 from airflow_provider_supabase.emulator import schemas
 from airflow_provider_supabase.emulator.validation import validate
 from airflow_provider_supabase.emulator.wire import ApiError, Call, Reply, json_reply
+from airflow_provider_supabase.migrations import CREATE_LEDGER, split_statements
 
 INSTALL_HINT = "pip install 'airflow-provider-supabase[emulator-db]'"
 # The cluster's bootstrap superuser, as on Supabase; the API's queries run as ``postgres``, which is not one.
 ADMIN_ROLE = "supabase_admin"
 READ_ONLY_ROLE = "supabase_read_only_user"
 _TEMPLATE_DB = "supabase_project_template"
+_LEDGER = "supabase_migrations.schema_migrations"
+# What the platform's migrations endpoints keep beside the CLI's columns (V1GetMigrationResponse).
+_API_LEDGER_COLUMNS = (
+    f"alter table {_LEDGER} add column if not exists rollback text[]",
+    f"alter table {_LEDGER} add column if not exists created_by text",
+    f"alter table {_LEDGER} add column if not exists idempotency_key text unique",
+)
 _START_TIMEOUT = 60.0
 # Container runtimes often give /dev/shm only 64 MB; a cluster with a few project databases needs more.
 _SHM_MIN_FREE = 1 << 30
@@ -458,6 +466,16 @@ class PostgresCluster:
             self._checkin(database, user, conn)
         return [{k: _json_value(v) for k, v in row.items()} for row in rows]
 
+    def run_in_transaction(self, database: str, user: str, work: Callable[[Any], Any]) -> Any:
+        """Call ``work(connection)`` inside one transaction of a pooled session: all of it commits or none."""
+        self.ensure_database(database)
+        conn = self._checkout(database, user)
+        try:
+            with conn.transaction():
+                return work(conn)
+        finally:
+            self._checkin(database, user, conn)
+
     @staticmethod
     def _execute(conn: Any, query: str, parameters: list[Any] | None) -> list[dict[str, Any]]:
         import psycopg
@@ -465,7 +483,9 @@ class PostgresCluster:
 
         if parameters:
             cursor: Any = psycopg.RawCursor(conn, row_factory=dict_row)
-            cursor.execute(query, [_node_pg_text(p) for p in parameters])
+            # Never prepared server-side: psycopg would after a few runs of one text, and the ``discard all``
+            # that returns the session to the pool drops the statement psycopg still believes it holds.
+            cursor.execute(query, [_node_pg_text(p) for p in parameters], prepare=False)
         else:
             cursor = conn.cursor(row_factory=dict_row)
             cursor.execute(query.encode(), prepare=False)
@@ -579,6 +599,59 @@ class DatabaseEndpoints:
     def run_read_only_query(self, call: Call) -> Reply:
         body = self._body(call, schemas.READ_ONLY_QUERY)
         return self._run(call, body, READ_ONLY_ROLE, "Failed to run read-only sql query")
+
+    def list_migrations(self, call: Call) -> Reply:
+        ref = self._check_project(call)
+
+        def listing(conn: Any) -> list[dict[str, Any]]:
+            if conn.execute("select to_regclass(%s)", [_LEDGER]).fetchone()[0] is None:
+                return []
+            rows = conn.execute(f"select version, name from {_LEDGER} order by version").fetchall()
+            return [{"version": v} if n is None else {"version": v, "name": n} for v, n in rows]
+
+        return json_reply(200, self._database(call, ref, "Failed to list database migrations", listing))
+
+    def apply_migration(self, call: Call) -> Reply:
+        """Run the query and record it in the CLI's ledger in one transaction, under a version the API picks
+        (the current UTC time, as ``supabase migration new`` names files). A repeated ``Idempotency-Key`` is
+        answered without running anything again."""
+        body = self._body(call, schemas.CREATE_MIGRATION)
+        ref = self._check_project(call)
+        key = call.idempotency_key
+
+        def apply(conn: Any) -> None:
+            for statement in (*CREATE_LEDGER, *_API_LEDGER_COLUMNS):
+                conn.execute(statement)
+            if key and conn.execute(f"select 1 from {_LEDGER} where idempotency_key = %s", [key]).fetchone():
+                return
+            conn.cursor().execute(body["query"].encode(), prepare=False)
+            latest = conn.execute(f"select max(version::numeric) from {_LEDGER} where version ~ '^[0-9]+$'")
+            now = int(time.strftime("%Y%m%d%H%M%S", time.gmtime()))
+            newest = latest.fetchone()[0]
+            version = str(max(now, int(newest) + 1) if newest is not None else now)
+            rollback = split_statements(body["rollback"]) if body.get("rollback") else None
+            conn.execute(
+                f"insert into {_LEDGER} (version, name, statements, rollback, created_by, idempotency_key)"
+                " values (%s, %s, %s, %s, %s, %s)",
+                [version, body.get("name"), split_statements(body["query"]), rollback, "postgres", key],
+            )
+
+        self._database(call, ref, "Failed to apply database migration", apply, query=body["query"])
+        return Reply(200)
+
+    def _database(self, call: Call, ref: str, prefix: str, work: Callable[[Any], Any], *, query: str = "") -> Any:
+        if not self.enabled:
+            raise ApiError(503, "Database unavailable: the emulator was started without a database")
+        try:
+            return self.cluster.run_in_transaction(ref, "postgres", work)
+        except DatabaseUnavailable as exc:
+            raise ApiError(503, f"Database unavailable: {exc}") from None
+        except Exception as exc:
+            import psycopg
+
+            if isinstance(exc, psycopg.Error):
+                raise ApiError(400, format_pg_error(prefix, exc, query)) from None
+            raise
 
     def _body(self, call: Call, schema: schemas.Schema) -> dict[str, Any]:
         if call.json_error is not None:

@@ -23,6 +23,17 @@ from airflow_provider_supabase.emulator.wire import ApiError, Call, Reply, json_
 if TYPE_CHECKING:
     from airflow_provider_supabase.emulator.model import Project
 
+# CreateApiKeyBody
+CREATE_API_KEY: dict[str, Any] = {
+    "type": "object",
+    "properties": {
+        "type": {"type": "string", "enum": ["publishable", "secret"]},
+        "name": {"type": "string", "minLength": 4, "maxLength": 64, "pattern": "^[a-z_][a-z0-9_]+$"},
+        "description": {"type": ["string", "null"]},
+        "secret_jwt_template": {"type": ["object", "null"]},
+    },
+    "required": ["type", "name"],
+}
 PAUSE_OUTCOMES = ("INACTIVE", "PAUSE_FAILED")
 RESTORE_OUTCOMES = ("ACTIVE_HEALTHY", "RESTORE_FAILED", "INACTIVE")
 _PAUSABLE = ("ACTIVE_HEALTHY", "ACTIVE_UNHEALTHY")
@@ -43,6 +54,13 @@ class Transition:
         if ready_seconds <= 0 or elapsed >= ready_seconds:
             return self.final
         return self.steps[min(len(self.steps) - 1, int(elapsed / ready_seconds * len(self.steps)))]
+
+
+def _reveal(call: Call) -> bool:
+    values = call.query.get("reveal", [])
+    if any(v.strip().lower() not in ("true", "1", "false", "0") for v in values):
+        raise ApiError(400, "Invalid query parameter reveal: expected true or false")
+    return bool(values) and values[-1].strip().lower() in ("true", "1")
 
 
 def new_auth_config(ref: str) -> dict[str, Any]:
@@ -168,10 +186,7 @@ class ProvisioningHandlers:
 
     def list_api_keys(self, call: Call) -> Reply:
         project = self._project(call)
-        raw = call.query_value("reveal")
-        reveal = raw is not None and raw.strip().lower() in ("true", "1")
-        if raw is not None and raw.strip().lower() not in ("true", "1", "false", "0"):
-            raise ApiError(400, "Invalid query parameter reveal: expected true or false")
+        reveal = _reveal(call)
         keys = []
         for key in project.api_keys:
             view = dict(key)
@@ -179,6 +194,28 @@ class ProvisioningHandlers:
                 view["api_key"] = f"{key['prefix']}{_HIDDEN}"
             keys.append(view)
         return json_reply(200, keys)
+
+    def create_api_key(self, call: Call) -> Reply:
+        project = self._project(call)
+        body = self._json(call, CREATE_API_KEY)
+        value = f"sb_{body['type']}_{secrets_module.token_urlsafe(22)}"
+        now = utc_now_iso()
+        key = {
+            "api_key": value,
+            "id": str(uuid.uuid4()),
+            "type": body["type"],
+            "prefix": value[: len(f"sb_{body['type']}_") + 4],
+            "name": body["name"],
+            "description": body.get("description"),
+            "hash": secret_digest(value),
+            "secret_jwt_template": body.get("secret_jwt_template"),
+            "inserted_at": now,
+            "updated_at": now,
+        }
+        project.api_keys.append(key)
+        reveal = _reveal(call)
+        shown = key if reveal or key["type"] != "secret" else {**key, "api_key": f"{key['prefix']}{_HIDDEN}"}
+        return json_reply(201, shown)
 
     # ------------------------------------------------------------ lifecycle
 

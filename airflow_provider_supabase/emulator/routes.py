@@ -33,20 +33,23 @@ _TABLE: tuple[tuple[str, dict[str, str]], ...] = (
     ("/v1/projects/{ref}/custom-hostname/reverify", {"POST": "reverify_hostname"}),
     ("/v1/projects/{ref}/custom-hostname/activate", {"POST": "activate_hostname"}),
     ("/v1/projects/{ref}/pgsodium", {"GET": "get_pgsodium", "PUT": "update_pgsodium"}),
-    ("/v1/projects/{ref}/api-keys", {"GET": "list_api_keys"}),
+    ("/v1/projects/{ref}/api-keys", {"GET": "list_api_keys", "POST": "create_api_key"}),
     ("/v1/projects/{ref}/network-bans/retrieve", {"POST": "list_network_bans"}),
     ("/v1/projects/{ref}/network-bans", {"DELETE": "delete_network_bans"}),
     ("/v1/projects/{ref}/network-restrictions", {"GET": "get_network_restrictions"}),
     ("/v1/projects/{ref}/network-restrictions/apply", {"POST": "apply_network_restrictions"}),
     ("/v1/projects/{ref}/database/query", {"POST": "run_query"}),
     ("/v1/projects/{ref}/database/query/read-only", {"POST": "run_read_only_query"}),
+    ("/v1/projects/{ref}/database/migrations", {"GET": "list_migrations", "POST": "apply_migration"}),
     ("/v1/projects/{ref}/config/auth", {"GET": "get_auth_config", "PATCH": "update_auth_config"}),
     ("/v1/projects/{ref}/postgrest", {"GET": "get_postgrest_config", "PATCH": "update_postgrest_config"}),
     ("/v1/projects/{ref}/config/database/postgres", {"GET": "get_postgres_config", "PUT": "update_postgres_config"}),
 )
 
 # Served by DatabaseEndpoints outside the emulator's lock rather than by the State under it.
-DATABASE_HANDLERS: frozenset[str] = frozenset({"run_query", "run_read_only_query"})
+DATABASE_HANDLERS: frozenset[str] = frozenset(
+    {"run_query", "run_read_only_query", "list_migrations", "apply_migration"}
+)
 
 # Custom-hostname calls reach Cloudflare and get their own, much smaller, rate limit.
 HOSTNAME_LIMITED: frozenset[tuple[str, str]] = frozenset(

@@ -6,7 +6,8 @@ Copied from ``components.schemas`` with documentation-only keywords dropped.  De
   current one (``organization_slug``, ``region_selection``, ...); the "one organization, one region" rules
   are checked in code so the error messages stay readable.  ``region_selection``'s ``oneOf`` became
   ``if``/``then`` for the same reason.
-* Function slugs use the lenient ``^[A-Za-z0-9_-]+$`` pattern of the path and query parameters.
+* Function slugs use the lenient ``^[A-Za-z0-9_-]+$`` pattern of the path and query parameters (a deploy's
+  ``slug`` must also start with a letter: ``DEPLOY_SLUG_PATTERN``).
 """
 
 from __future__ import annotations
@@ -95,6 +96,8 @@ HEALTH_SERVICES: tuple[str, ...] = (
 )
 
 SLUG_PATTERN = "^[A-Za-z0-9_-]+$"
+# The deploy endpoint's slug parameter is stricter than the others: it must start with a letter.
+DEPLOY_SLUG_PATTERN = "^[A-Za-z][A-Za-z0-9_-]*$"
 
 # CreateOrganizationV1
 CREATE_ORGANIZATION: Schema = {
@@ -235,6 +238,17 @@ READ_ONLY_QUERY: Schema = {
     "properties": {
         "query": {"type": "string", "minLength": 1},
         "parameters": {"type": "array", "items": {}},
+    },
+    "required": ["query"],
+}
+
+# V1CreateMigrationBody
+CREATE_MIGRATION: Schema = {
+    "type": "object",
+    "properties": {
+        "query": {"type": "string", "minLength": 1},
+        "name": {"type": "string"},
+        "rollback": {"type": "string"},
     },
     "required": ["query"],
 }

@@ -77,20 +77,22 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:
         """Silent: per-request logging to stderr would slow the emulator and clutter test output."""
 
-    def do_GET(self) -> None:
-        self._serve()
+    def __getattr__(self, name: str) -> Any:
+        # The stdlib answers a method without a do_* handler with a 501 HTML page. Every method goes to the app
+        # instead, so one the path does not list (TRACE, OPTIONS, HEAD, ...) is a 405 JSON error with an Allow
+        # header, as the spec's clients expect.
+        if name.startswith("do_"):
+            return self._serve
+        raise AttributeError(name)
 
-    def do_POST(self) -> None:
-        self._serve()
-
-    def do_PUT(self) -> None:
-        self._serve()
-
-    def do_PATCH(self) -> None:
-        self._serve()
-
-    def do_DELETE(self) -> None:
-        self._serve()
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """Errors the stdlib detects itself (a bad request line, oversized headers) are JSON like all others."""
+        self.close_connection = True
+        try:
+            text = message or http.HTTPStatus(code).phrase
+        except ValueError:
+            text = "Error"
+        self._write(error_reply(code, text))
 
     def _serve(self) -> None:
         try:
@@ -105,6 +107,7 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
             authorization=self.headers.get("Authorization"),
             content_type=self.headers.get("Content-Type", ""),
             body=body,
+            idempotency_key=self.headers.get("Idempotency-Key"),
             client_ip=self.client_address[0],
         )
         reply = self.server.app.handle(request)
@@ -160,9 +163,11 @@ class EmulatorRequestHandler(BaseHTTPRequestHandler):
         if self.close_connection:
             lines.append("Connection: close")
         head = ("\r\n".join(lines) + "\r\n\r\n").encode("latin-1")
+        # A response to HEAD never has a body: the client would read it as the start of the next response.
+        body = b"" if self.command == "HEAD" else reply.body
         try:
             # One write per response: split writes interact badly with delayed ACKs on keep-alive sockets.
-            self.wfile.write(head + reply.body)
+            self.wfile.write(head + body)
         except OSError:
             self.close_connection = True
 

@@ -7,6 +7,8 @@ Not thread-safe on its own: the gateway calls every method with its single lock 
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import ipaddress
 import random
 import re
@@ -16,7 +18,6 @@ import time
 import uuid
 from typing import Any
 
-from airflow_provider_supabase.digest import body_digest, source_digest
 from airflow_provider_supabase.emulator import schemas
 from airflow_provider_supabase.emulator.model import (
     HOSTNAME_STEPS,
@@ -49,6 +50,7 @@ from airflow_provider_supabase.emulator.wire import (
 
 _REF = re.compile(r"^[a-z]{20}$")
 _SLUG = re.compile(schemas.SLUG_PATTERN)
+_DEPLOY_SLUG = re.compile(schemas.DEPLOY_SLUG_PATTERN)
 _SCHEMA_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_$]*$")
 _HOST_LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
 _DB_VERSION = "17.4.1.054"
@@ -67,8 +69,9 @@ def _parse_bool(name: str, raw: str) -> bool:
 class State(ProvisioningHandlers):
     """Everything the emulated API knows. Call with the gateway lock held."""
 
-    def __init__(self, project_ready_seconds: float = 3.0) -> None:
+    def __init__(self, project_ready_seconds: float = 3.0, bundle_secret: bytes | None = None) -> None:
         self.project_ready_seconds = project_ready_seconds
+        self._bundle_secret = secrets_module.token_bytes(32) if bundle_secret is None else bundle_secret
         self._random = random.SystemRandom()
         self.organizations: dict[str, dict[str, str]] = {}
         self.projects: dict[str, Project] = {}
@@ -79,6 +82,17 @@ class State(ProvisioningHandlers):
         self.deleted: list[str] = []
 
     # ------------------------------------------------------------------ helpers
+
+    def _bundle_hash(self, files: dict[str, bytes], entrypoint_path: str, import_map_path: str | None) -> str:
+        """The ``ezbr_sha256`` of a function: like the real API's hash of the eszip bundle it builds, it depends
+        on the sources but no client can reproduce it, so clients cannot use it to tell whether a deploy would
+        change anything."""
+        bundle = hmac.new(self._bundle_secret, digestmod=hashlib.sha256)
+        for part in (entrypoint_path, import_map_path or ""):
+            bundle.update(part.encode("utf-8") + b"\0")
+        for path in sorted(files):
+            bundle.update(path.encode("utf-8") + b"\0" + hashlib.sha256(files[path]).digest())
+        return bundle.hexdigest()
 
     def _new_id(self) -> str:
         while True:
@@ -252,6 +266,9 @@ class State(ProvisioningHandlers):
             if service not in schemas.HEALTH_SERVICES:
                 allowed = ", ".join(schemas.HEALTH_SERVICES)
                 raise ApiError(400, f"Invalid service {service!r}: expected one of {allowed}")
+        timeout_ms = call.query_value("timeout_ms")
+        if timeout_ms is not None and not (re.fullmatch(r"[0-9]{1,5}", timeout_ms) and int(timeout_ms) <= 10_000):
+            raise ApiError(400, "Invalid query parameter timeout_ms: expected an integer from 0 to 10000")
         status = self.project_status(project)
         if status == "ACTIVE_HEALTHY":
             health = "ACTIVE_HEALTHY"
@@ -321,6 +338,9 @@ class State(ProvisioningHandlers):
     def _function_fields(call: Call, schema: schemas.Schema) -> dict[str, Any]:
         """Merge query parameters and the body (JSON object or raw source) into one dict; the body wins."""
         fields: dict[str, Any] = {}
+        slug = call.query_value("slug")
+        if slug is not None and not _SLUG.fullmatch(slug):
+            raise ApiError(400, f"Invalid query parameter slug: it must match {schemas.SLUG_PATTERN}")
         for key in ("slug", "name", "entrypoint_path", "import_map_path"):
             value = call.query_value(key)
             if value is not None:
@@ -333,8 +353,9 @@ class State(ProvisioningHandlers):
             if call.json_error is not None:
                 raise ApiError(400, f"Invalid request body: {call.json_error}")
             if call.body.strip():
-                if not isinstance(call.json, dict):
-                    raise ApiError(400, "Invalid request body: $: expected object")
+                # A JSON body is the whole V1CreateFunctionBody / V1UpdateFunctionBody: it must be valid on its
+                # own; the query parameters belong to the raw-source (eszip) form of the request.
+                validate(call.json, schema)
                 fields.update(call.json)
         elif call.body:
             # Non-JSON bodies are the function source itself, as with the real eszip upload.
@@ -368,10 +389,15 @@ class State(ProvisioningHandlers):
             static_patterns=[],
             body=fields["body"],
             files=None,
-            ezbr_sha256=body_digest(fields["body"]),
+            ezbr_sha256="",
         )
+        function.ezbr_sha256 = self._body_bundle_hash(function)
         project.functions[slug] = function
         return json_reply(201, function.view())
+
+    def _body_bundle_hash(self, function: Function) -> str:
+        source = {function.entrypoint_path: function.body.encode("utf-8")}
+        return self._bundle_hash(source, function.entrypoint_path, None)
 
     def get_function(self, call: Call) -> Reply:
         _, function = self._function(call)
@@ -386,7 +412,6 @@ class State(ProvisioningHandlers):
         if "body" in fields:
             function.body = fields["body"]
             function.files = None
-            function.ezbr_sha256 = body_digest(function.body)
         if "entrypoint_path" in fields:
             function.entrypoint_path = fields["entrypoint_path"]
         if "import_map_path" in fields:
@@ -394,6 +419,8 @@ class State(ProvisioningHandlers):
             function.import_map = True
         if "import_map" in fields:
             function.import_map = fields["import_map"]
+        if function.files is None:
+            function.ezbr_sha256 = self._body_bundle_hash(function)
         function.touch()
         return json_reply(200, function.view())
 
@@ -411,7 +438,14 @@ class State(ProvisioningHandlers):
         slug = call.query_value("slug")
         if not slug:
             raise ApiError(400, "Missing required query parameter: slug")
-        self._check_slug(slug)
+        if not _DEPLOY_SLUG.fullmatch(slug):
+            raise ApiError(
+                400,
+                f"Invalid function slug {slug!r}: a deployed function's slug must match {schemas.DEPLOY_SLUG_PATTERN}",
+            )
+        bundle_only = call.query_value("bundleOnly")
+        if bundle_only is not None:
+            _parse_bool("bundleOnly", bundle_only)
         parts = parse_form_data(call.content_type, call.body)
         metadata_parts = [p for p in parts if p.name == "metadata"]
         if not metadata_parts:
@@ -463,7 +497,7 @@ class State(ProvisioningHandlers):
         function.static_patterns = list(metadata.get("static_patterns", []))
         function.files = files
         function.body = files[entrypoint].decode("utf-8", "replace")
-        function.ezbr_sha256 = source_digest(files)
+        function.ezbr_sha256 = self._bundle_hash(files, function.entrypoint_path, import_map_path)
         if function.version == 0:
             function.version = 1
         else:
@@ -549,6 +583,10 @@ class State(ProvisioningHandlers):
 
     def delete_hostname(self, call: Call) -> Reply:
         project = self._project(call)
+        # No subscription add-on is emulated, so there is nothing to remove, but the flag must still be a boolean.
+        remove_addon = call.query_value("remove_addon")
+        if remove_addon is not None:
+            _parse_bool("remove_addon", remove_addon)
         project.hostname = blank_hostname(project.ref)
         return empty_reply(200)
 

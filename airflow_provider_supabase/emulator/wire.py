@@ -28,6 +28,7 @@ class Call:
     # Set when a body was meant to be JSON but did not parse; handlers that need JSON report it.
     json_error: str | None = None
     client_ip: str = "127.0.0.1"
+    idempotency_key: str | None = None
 
     def query_value(self, name: str) -> str | None:
         values = self.query.get(name)

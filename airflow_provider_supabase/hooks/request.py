@@ -52,6 +52,7 @@ class Request:
     params: Mapping[str, Any] | None = None
     data: Mapping[str, str] | None = None
     files: list[tuple[str, tuple[str, bytes, str]]] | None = None
+    headers: Mapping[str, str] | None = None  # beside the connection's own (e.g. ``Idempotency-Key``)
     expect: str = "json"  # "json" or "text"
     idempotent: bool = True
     recovery: Recovery | None = None

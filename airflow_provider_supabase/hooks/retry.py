@@ -1,7 +1,8 @@
 """The one retry policy for every Management API call, sync (requests) and async (httpx) alike.
 
 Both transports raise ``SupabaseApiError`` carrying ``retryable`` and ``retry_after``; this module turns
-that into a tenacity ``Retrying`` / ``AsyncRetrying`` built from the same stop, wait, retry and log rules.
+that into the stop, wait, retry and log rules of one tenacity ``Retrying``, which the transport-free call loop
+(``hooks/call.py``) consults for the sync and the async hook alike.
 """
 
 from __future__ import annotations
@@ -118,17 +119,7 @@ class RetryPolicy:
 
         return before_sleep
 
-    def _kwargs(self, log: Any) -> dict[str, Any]:
-        return {
-            "stop": self._stop,
-            "wait": self._wait,
-            "retry": self._retry,
-            "before_sleep": self._log_retry(log),
-            "reraise": True,
-        }
-
     def retrying(self, log: Any) -> tenacity.Retrying:
-        return tenacity.Retrying(**self._kwargs(log))
-
-    def async_retrying(self, log: Any) -> tenacity.AsyncRetrying:
-        return tenacity.AsyncRetrying(**self._kwargs(log))
+        return tenacity.Retrying(
+            stop=self._stop, wait=self._wait, retry=self._retry, before_sleep=self._log_retry(log), reraise=True
+        )

@@ -38,6 +38,7 @@ class RequestsTransport:
                 json=request.json,
                 data=request.data,
                 files=request.files,
+                headers=request.headers,
                 timeout=(min(10.0, settings.timeout), settings.timeout),
                 allow_redirects=False,
                 # Per request: requests lets REQUESTS_CA_BUNDLE / CURL_CA_BUNDLE override session.verify.
@@ -119,6 +120,7 @@ class HttpxTransport:
                 json=request.json,
                 data=request.data,
                 files=request.files,
+                headers=request.headers,
             )
         except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
             raise transport_error(request, exc, sent=False) from None

@@ -8,6 +8,15 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from airflow_provider_supabase.deploy_record import (
+    DeployRecord,
+    DeploySource,
+    delete_record,
+    now_iso,
+    read_record,
+    record_key,
+    write_record,
+)
 from airflow_provider_supabase.digest import body_digest, source_digest
 from airflow_provider_supabase.exceptions import SupabaseApiError, SupabaseInputError
 from airflow_provider_supabase.operators._base import SupabaseBaseOperator
@@ -82,11 +91,14 @@ class DeployFunctionOperator(SupabaseBaseOperator):
     Directory and file sources go through the multipart deploy endpoint. ``verify_jwt`` is always sent,
     because the API turns JWT verification back on when an update leaves it out.
 
-    Skipping: the deployed function's ``ezbr_sha256`` is compared with the SHA-256 of the local sources
-    (``source_digest`` for files, the body's SHA-256 for a body), together with ``verify_jwt``, ``name`` (when
-    given), and for files the entrypoint and import map paths; when all match, nothing is sent and the log says
-    so. The emulator reports exactly these digests. The real API reports the hash of the eszip bundle it built,
-    which never equals a digest of the sources, so against api.supabase.com every run deploys (a new version).
+    Skipping: after each deploy the operator stores a deploy record in the Airflow Variable
+    ``supabase_deploy__<project_ref>__<slug>`` (JSON: the SHA-256 of the sources, ``verify_jwt``, ``name``, the
+    entrypoint and import map, and the ``version`` and ``updated_at`` the API returned). The next run skips the
+    deploy only when its sources and settings equal the record and the live function (one GET) still has the
+    recorded ``version`` and ``updated_at``: a deploy by anyone else (CLI, dashboard, another DAG with other
+    sources) changes those, so the run after it deploys. The API's own ``ezbr_sha256`` hashes the bundle the
+    server builds and cannot be compared with local sources. Every DAG deploying the same function shares the
+    record. Delete the Variable, or pass ``force=True``, to deploy regardless.
 
     :param project_ref: project ref (templated).
     :param slug: function slug, ``^[A-Za-z0-9_-]+$`` (templated).
@@ -98,6 +110,7 @@ class DeployFunctionOperator(SupabaseBaseOperator):
     :param body: inline source (templated).
     :param entrypoint_path: entrypoint relative to the sources (templated).
     :param import_map_path: import map relative to the sources, if any (templated).
+    :param force: deploy even when the deploy record says nothing changed (a new record is written).
     :param supabase_conn_id: Airflow connection of type ``supabase`` (templated).
 
     XCom: ``{"slug", "id", "version", "status", "deployed"}``; ``deployed`` is false when it was skipped.
@@ -131,12 +144,14 @@ class DeployFunctionOperator(SupabaseBaseOperator):
         body: str | None = None,
         entrypoint_path: str = "index.ts",
         import_map_path: str | None = None,
+        force: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.project_ref = project_ref
         self.slug = slug
         self.name = name
+        self.force = force
         self.verify_jwt = verify_jwt
         self.source_dir = source_dir
         self.files = files
@@ -169,73 +184,112 @@ class DeployFunctionOperator(SupabaseBaseOperator):
                 raise SupabaseInputError(field, f"{path!r} is not among the files to deploy ({listed})")
         return sources
 
-    def _unchanged(self, deployed: Mapping[str, Any] | None, digest: str, sources: Any) -> bool:
-        if deployed is None or deployed.get("ezbr_sha256") != digest:
-            return False
-        if bool(deployed.get("verify_jwt", True)) != bool(self.verify_jwt):
-            return False
-        if self.name is not None and deployed.get("name") != self.name:
-            return False
-        if sources is not None:
-            entrypoint = str(self.entrypoint_path).removeprefix("./")
-            if str(deployed.get("entrypoint_path", entrypoint)).removeprefix("./") != entrypoint:
-                return False
-            import_map = self.import_map_path.removeprefix("./") if self.import_map_path else None
-            deployed_map = deployed.get("import_map_path")
-            if (deployed_map.removeprefix("./") if deployed_map else None) != import_map:
-                return False
-        return True
+    def _deploy_source(self, sources: Mapping[str, bytes] | None) -> DeploySource:
+        if sources is None:
+            return DeploySource("body", body_digest(str(self.body)), self.verify_jwt, self.name, None, None)
+        return DeploySource(
+            "files",
+            source_digest(sources),
+            self.verify_jwt,
+            self.name,
+            str(self.entrypoint_path).removeprefix("./"),
+            self.import_map_path.removeprefix("./") if self.import_map_path else None,
+        )
 
     def execute(self, context: Context) -> dict[str, Any]:
         ref = validate_ref(self.project_ref)
         slug = validate_slug(self.slug)
         if self.name is not None:
             require_text(self.name, "name")
-        if not isinstance(self.verify_jwt, bool):
-            raise SupabaseInputError("verify_jwt", f"must be true or false, got {self.verify_jwt!r}")
+        for flag in ("verify_jwt", "force"):
+            if not isinstance(getattr(self, flag), bool):
+                raise SupabaseInputError(flag, f"must be true or false, got {getattr(self, flag)!r}")
         sources = self._sources()
-        body = self.body if sources is None else None
-        digest = source_digest(sources) if sources is not None else body_digest(str(body))
+        source = self._deploy_source(sources)
 
         try:
-            deployed = self.hook.get_function(ref, slug)
+            live = self.hook.get_function(ref, slug)
         except SupabaseApiError as err:
             if err.status_code != 404:
                 raise
-            deployed = None
+            live = None
 
-        if deployed is not None and self._unchanged(deployed, digest, sources):
+        reason = self._why_deploy(ref, slug, source, live)
+        if reason is None:
+            assert live is not None
             self.log.info(
-                "Function %s in project %s is unchanged (version %s, sha256 %s); skipping the deploy",
+                "Function %s in project %s is unchanged since this provider deployed version %s (sha256 %s); "
+                "skipping the deploy",
                 slug,
                 ref,
-                deployed.get("version"),
-                digest[:12],
+                live.get("version"),
+                source.source_digest[:12],
             )
-            return self._xcom(deployed, deployed=False)
+            return self._xcom(live, deployed=False)
+        self.log.info("Deploying function %s to project %s: %s", slug, ref, reason)
 
         if sources is not None:
             result = self.hook.deploy_function(
                 ref,
                 slug,
                 files=sources,
-                entrypoint_path=str(self.entrypoint_path).removeprefix("./"),
-                import_map_path=self.import_map_path.removeprefix("./") if self.import_map_path else None,
+                entrypoint_path=str(source.entrypoint_path),
+                import_map_path=source.import_map_path,
                 verify_jwt=self.verify_jwt,
                 name=self.name,
             )
             how = f"{len(sources)} file(s)"
-        elif deployed is None:
-            result = self.hook.create_function(ref, slug, self.name or slug, str(body), verify_jwt=self.verify_jwt)
+        elif live is None:
+            result = self.hook.create_function(ref, slug, self.name or slug, str(self.body), verify_jwt=self.verify_jwt)
             how = "inline body (created)"
         else:
-            fields: dict[str, Any] = {"body": body, "verify_jwt": self.verify_jwt}
+            fields: dict[str, Any] = {"body": self.body, "verify_jwt": self.verify_jwt}
             if self.name is not None:
                 fields["name"] = self.name
             result = self.hook.update_function(ref, slug, **fields)
             how = "inline body (updated)"
         self.log.info("Deployed function %s to project %s from %s: version %s", slug, ref, how, result.get("version"))
+        self._record(ref, slug, source, result, context)
         return self._xcom(result, deployed=True)
+
+    def _why_deploy(self, ref: str, slug: str, source: DeploySource, live: Mapping[str, Any] | None) -> str | None:
+        """None when the deploy can be skipped, otherwise why it cannot (for the log)."""
+        if self.force:
+            return "force=True"
+        if live is None:
+            return "the function does not exist yet"
+        record = read_record(ref, slug, self.log)
+        if record is None:
+            return f"no deploy record (Variable {record_key(ref, slug)}) for it yet"
+        return record.why_not_live(source, live)
+
+    def _record(self, ref: str, slug: str, source: DeploySource, result: Mapping[str, Any], context: Context) -> None:
+        version, updated_at = result.get("version"), result.get("updated_at")
+        if updated_at is None and isinstance(version, int):
+            # The deploy endpoint is not obliged to return updated_at: read it back, but only from the version this
+            # deploy produced, so a deploy by someone else in between is never recorded as ours.
+            try:
+                current = self.hook.get_function(ref, slug)
+            except SupabaseApiError as err:
+                self.log.warning("Could not read back the deployed function, so no deploy record: %s", err)
+                return
+            if current.get("version") == version:
+                updated_at = current.get("updated_at")
+        if not isinstance(version, int) or updated_at is None:
+            self.log.warning(
+                "Could not learn the version and updated_at this deploy produced (the API left them out, or the "
+                "function changed again at once), so no deploy record is kept and the next run deploys again"
+            )
+            return
+        ti = context.get("ti") if hasattr(context, "get") else None
+        deployed_by = ""
+        if ti is not None:
+            deployed_by = f"{ti.dag_id}.{ti.task_id} {ti.run_id}"
+            if getattr(ti, "map_index", -1) >= 0:
+                deployed_by += f" map_index={ti.map_index}"
+        record = DeployRecord(ref, slug, source, version, updated_at, deployed_by, now_iso())
+        if write_record(record, self.log):
+            self.log.info("Recorded the deploy in the Variable %s", record_key(ref, slug))
 
     def _xcom(self, function: Mapping[str, Any], *, deployed: bool) -> dict[str, Any]:
         return {
@@ -276,6 +330,8 @@ class DeleteFunctionOperator(SupabaseBaseOperator):
             if err.status_code != 404 or not self.missing_ok:
                 raise
             self.log.info("Function %s does not exist in project %s; nothing to delete", slug, ref)
+            delete_record(ref, slug, self.log)
             return {"slug": slug, "deleted": False}
         self.log.info("Deleted function %s from project %s", slug, ref)
+        delete_record(ref, slug, self.log)
         return {"slug": slug, "deleted": True}

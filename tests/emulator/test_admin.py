@@ -12,7 +12,7 @@ from pathlib import Path
 
 import requests
 
-from airflow_provider_supabase.emulator import Emulator, source_digest
+from airflow_provider_supabase.emulator import Emulator
 
 from .client import Api
 
@@ -105,14 +105,6 @@ def test_snapshot_is_a_deep_copy(emu: Emulator, ref: str) -> None:
     fresh = emu.state_snapshot()
     assert fresh["projects"][ref]["name"] == "acme-prod"
     assert fresh["hostnames"][ref]["status"] == "1_not_started"
-
-
-def test_source_digest_is_order_independent_and_path_sensitive() -> None:
-    files = {"b.ts": b"two", "a.ts": b"one"}
-    assert source_digest(files) == source_digest(dict(sorted(files.items())))
-    assert source_digest(files) == source_digest({"a.ts": "one", "b.ts": "two"})
-    assert source_digest(files) != source_digest({"a.ts": b"one", "c.ts": b"two"})
-    assert re.fullmatch(r"[0-9a-f]{64}", source_digest({}))
 
 
 def test_cli_prints_url_and_exits_cleanly_on_sigterm() -> None:

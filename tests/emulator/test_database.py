@@ -364,3 +364,8 @@ def test_without_the_driver_the_emulator_runs_and_the_endpoints_answer_503() -> 
         "503 Database unavailable: The psycopg driver is not installed; "
         "install it with pip install 'airflow-provider-supabase[emulator-db]'"
     )
+
+
+def test_one_parameterized_query_can_run_many_times_on_a_pooled_session(api: Api, ref: str) -> None:
+    for n in range(12):
+        assert _rows(_query(api, ref, "select $1::int as n", parameters=[n])) == [{"n": n}]

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from airflow_provider_supabase.emulator import Emulator
 
 from .client import Api
@@ -103,3 +105,16 @@ def test_delete_hostname_returns_to_not_started(api: Api, ref: str) -> None:
     assert response.status_code == 200
     assert response.content == b""
     assert api.get(f"/v1/projects/{ref}/custom-hostname").json()["status"] == "1_not_started"
+
+
+@pytest.mark.parametrize("flag", ["true", "false"])
+def test_delete_hostname_accepts_remove_addon(api: Api, ref: str, flag: str) -> None:
+    assert api.delete(f"/v1/projects/{ref}/custom-hostname", params={"remove_addon": flag}).status_code == 200
+
+
+def test_delete_hostname_with_a_non_boolean_remove_addon_is_400_and_keeps_it(api: Api, ref: str) -> None:
+    _initialize(api, ref)
+    response = api.delete(f"/v1/projects/{ref}/custom-hostname", params={"remove_addon": "null"})
+    assert response.status_code == 400
+    assert response.json() == {"message": "Invalid query parameter remove_addon: expected true or false"}
+    assert api.get(f"/v1/projects/{ref}/custom-hostname").json()["status"] == "2_initiated"

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import http.client
+import json
+import socket
 import time
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlsplit
@@ -50,6 +52,47 @@ def test_wrong_method_is_405(api: Api) -> None:
     assert response.status_code == 405
     assert set(response.headers["Allow"].split(", ")) == {"GET", "POST"}
     assert "message" in response.json()
+
+
+@pytest.mark.parametrize("method", ["TRACE", "OPTIONS", "CONNECT", "PROPFIND"])
+def test_method_the_path_does_not_list_is_405_json_with_allow(api: Api, method: str) -> None:
+    response = api.request(method, "/v1/projects/abcdefghijklmnopqrst/functions")
+    assert response.status_code == 405
+    assert response.headers["Content-Type"] == "application/json"
+    assert response.json() == {"message": f"Method {method} is not allowed on /v1/projects/{{ref}}/functions"}
+    assert set(response.headers["Allow"].split(", ")) == {"GET", "POST"}
+
+
+def test_head_is_405_without_a_body(emu: Emulator) -> None:
+    url = urlsplit(emu.url)
+    connection = http.client.HTTPConnection(url.hostname or "", url.port, timeout=5)
+    try:
+        connection.request("HEAD", "/v1/organizations", headers={"Authorization": f"Bearer {TOKEN}"})
+        head = connection.getresponse()
+        assert (head.status, head.getheader("Allow"), head.read()) == (405, "GET, POST", b"")
+        # The connection is still in step: a body sent after the HEAD reply would be read as this response.
+        connection.request("GET", "/v1/organizations", headers={"Authorization": f"Bearer {TOKEN}"})
+        follow_up = connection.getresponse()
+        assert (follow_up.status, follow_up.read()) == (200, b"[]")
+    finally:
+        connection.close()
+
+
+def test_unlisted_method_on_unknown_path_is_404_json(api: Api) -> None:
+    response = api.request("TRACE", "/v1/nothing-here")
+    assert response.status_code == 404
+    assert response.json() == {"message": "Cannot TRACE /v1/nothing-here"}
+
+
+def test_stdlib_detected_errors_are_json(emu: Emulator) -> None:
+    url = urlsplit(emu.url)
+    with socket.create_connection((url.hostname or "", url.port or 0), timeout=5) as sock:
+        sock.sendall(b"GET /v1/projects HTTP/9.9\r\n\r\n")
+        reply = sock.makefile("rb").read()
+    head, _, body = reply.partition(b"\r\n\r\n")
+    assert head.split(b"\r\n")[0].split(b" ")[1] == b"505"
+    assert b"Content-Type: application/json" in head
+    assert "message" in json.loads(body)
 
 
 def test_connections_are_kept_alive(emu: Emulator) -> None:

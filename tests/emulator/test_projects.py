@@ -6,6 +6,8 @@ import re
 import time
 from typing import Any
 
+import pytest
+
 from airflow_provider_supabase.emulator import Emulator
 
 from .client import Api
@@ -223,6 +225,18 @@ def test_health_mirrors_a_project_coming_up(api: Api, emu: Emulator, ref: str) -
 def test_health_requires_services(api: Api, ref: str) -> None:
     assert api.get(f"/v1/projects/{ref}/health").status_code == 400
     assert api.get(f"/v1/projects/{ref}/health", params={"services": "dns"}).status_code == 400
+
+
+def test_health_accepts_a_timeout_within_the_spec_range(api: Api, ref: str) -> None:
+    response = api.get(f"/v1/projects/{ref}/health", params={"services": "db", "timeout_ms": 10000})
+    assert response.status_code == 200
+
+
+@pytest.mark.parametrize("timeout_ms", ["-680", "10001", "1.5", "soon", "\u00b2"])
+def test_health_with_a_timeout_outside_the_spec_is_400(api: Api, ref: str, timeout_ms: str) -> None:
+    response = api.get(f"/v1/projects/{ref}/health", params={"services": "db", "timeout_ms": timeout_ms})
+    assert response.status_code == 400
+    assert response.json() == {"message": "Invalid query parameter timeout_ms: expected an integer from 0 to 10000"}
 
 
 def test_seed_project_is_visible_through_the_api(api: Api, emu: Emulator, org: dict[str, Any]) -> None:

@@ -1,5 +1,5 @@
-"""supabase_deploy_functions over two projects: the first deploy, a re-run with nothing changed, and a re-run
-after one file of one function changed."""
+"""supabase_deploy_functions over two projects: the first deploy, a re-run with nothing changed, a re-run after
+one file of one function changed, and a re-run after someone else deployed one function outside Airflow."""
 
 from __future__ import annotations
 
@@ -7,6 +7,8 @@ import shutil
 from types import SimpleNamespace
 
 import pytest
+
+from airflow_provider_supabase.hooks.supabase import SupabaseHook
 
 from .conftest import EXAMPLE_DAGS
 
@@ -40,6 +42,19 @@ def deployed(examples, tmp_path_factory):
     template = functions_dir / "send-welcome-email" / "template.ts"
     template.write_text(template.read_text().replace("Welcome aboard", "Welcome"))
     one_changed = examples.run(DAG_ID, run_conf=conf)
+    after_change = emulator.state_snapshot()
+    # The same files, deployed by someone else (the CLI, say) to the first project only.
+    hello = functions_dir / "hello-world"
+    outside = SupabaseHook()
+    outside.deploy_function(refs[0], "hello-world", {p.name: p.read_bytes() for p in hello.iterdir()}, verify_jwt=False)
+    outside.close()
+    mark = len(emulator.requests)
+    after_outside = examples.run(DAG_ID, run_conf=conf)
+    deploys_after_outside = [
+        (r.path.split("/")[3], r.query["slug"][0])
+        for r in emulator.requests[mark:]
+        if r.method == "POST" and r.path.endswith("/functions/deploy")
+    ]
     return SimpleNamespace(
         refs=refs,
         functions_dir=functions_dir,
@@ -48,7 +63,9 @@ def deployed(examples, tmp_path_factory):
         one_changed=one_changed,
         state=after_first,
         unchanged_mutations=unchanged_mutations,
-        after_change=emulator.state_snapshot(),
+        after_change=after_change,
+        after_outside=after_outside,
+        deploys_after_outside=deploys_after_outside,
     )
 
 
@@ -91,3 +108,8 @@ def test_only_the_changed_function_is_redeployed(deployed):
     assert _versions(deployed.after_change, deployed.refs) == {
         (ref, slug): 2 if slug == "send-welcome-email" else 1 for ref in deployed.refs for slug in SLUGS
     }
+
+
+def test_a_function_deployed_outside_airflow_is_deployed_again_by_the_next_run(deployed):
+    assert deployed.after_outside.state == "success"
+    assert deployed.deploys_after_outside == [(deployed.refs[0], "hello-world")]

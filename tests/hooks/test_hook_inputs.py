@@ -14,6 +14,7 @@ BAD_CALLS = {
     "ref with digits": (lambda h: h.list_functions("abcdefghij0123456789"), "project_ref"),
     "slug with space": (lambda h: h.get_function(REF, "my fn"), "slug"),
     "slug with slash": (lambda h: h.delete_function(REF, "a/b"), "slug"),
+    "deploy slug starting with a digit": (lambda h: h.deploy_function(REF, "1fn", {"index.ts": "x"}), "slug"),
     "SUPABASE_ secret": (lambda h: h.create_secrets(REF, {"SUPABASE_URL": "x"}), "secrets name"),
     "empty secret name": (lambda h: h.create_secrets(REF, {"": "x"}), "secrets name"),
     "non-string secret value": (lambda h: h.create_secrets(REF, {"A": 1}), "secrets['A']"),

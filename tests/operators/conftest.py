@@ -21,11 +21,18 @@ with DAG({dag_id!r}, schedule=None, start_date=datetime(2024, 1, 1), catchup=Fal
 
 @pytest.fixture
 def run_tasks(run_dag, request):
-    """Run ``tasks`` (operator lines, written at column 0) in a DAG named after the test; return the
-    ``DagRunResult``. ``imports`` are added at the top of the DAG file."""
+    """Run ``tasks`` (operator lines, written at column 0) in a DAG named after the test (plus ``dag_suffix``, for
+    a second DAG); return the ``DagRunResult``. ``imports`` are added at the top of the DAG file."""
 
-    def runner(tasks: str, *, imports: str = "", params: dict | None = None, run_conf: dict | None = None):
-        dag_id = re.sub(r"\W+", "_", request.node.name).strip("_")[:200]
+    def runner(
+        tasks: str,
+        *,
+        imports: str = "",
+        params: dict | None = None,
+        run_conf: dict | None = None,
+        dag_suffix: str = "",
+    ):
+        dag_id = re.sub(r"\W+", "_", request.node.name).strip("_")[:200] + dag_suffix
         source = _HEADER.format(
             imports=textwrap.dedent(imports).strip(),
             dag_id=dag_id,

@@ -17,6 +17,7 @@ from airflow_provider_supabase.operators.custom_hostname import (
     ActivateCustomHostnameOperator,
     InitializeCustomHostnameOperator,
 )
+from airflow_provider_supabase.operators.database import ApplyMigrationsOperator, RunQueryOperator
 from airflow_provider_supabase.operators.functions import DeleteFunctionOperator, DeployFunctionOperator
 from airflow_provider_supabase.operators.network import ApplyNetworkRestrictionsOperator, RemoveNetworkBansOperator
 from airflow_provider_supabase.operators.organizations import CreateOrganizationOperator
@@ -52,6 +53,15 @@ def _deploy(**kwargs: Any) -> Callable[[SupabaseHook, Path], Any]:
             k: v.replace("{tmp}", str(tmp)) if isinstance(v, str) else v for k, v in kwargs.items()
         }
         return DeployFunctionOperator(task_id="t", project_ref=REF, slug="hello", **resolved).execute({})
+
+    return run
+
+
+def _migrate(*names: str) -> Callable[[SupabaseHook, Path], Any]:
+    def run(hook: SupabaseHook, tmp: Path) -> Any:
+        for name in names:
+            (tmp / name).write_text("select 1;")
+        return ApplyMigrationsOperator(task_id="t", project_ref=REF, migrations_dir=str(tmp)).execute({})
 
     return run
 
@@ -229,6 +239,13 @@ BAD_INPUTS: dict[str, tuple[Callable[[SupabaseHook, Path], Any], str]] = {
         lambda h, t: h.initialize_custom_hostname(REF, "a" * 64 + ".example.com"),
         "custom_hostname",
     ),
+    # ApplyMigrationsOperator, RunQueryOperator and the SQL hook methods
+    "migrations: file name without a numeric version": (_migrate("add_users.sql"), "migrations_dir"),
+    "migrations: two files with one version": (_migrate("1_users.sql", "1_orders.sql"), "migrations_dir"),
+    "query: SQL that is not a string": (_run(RunQueryOperator, project_ref=REF, sql=["select 1"]), "sql"),
+    "query: negative max_rows": (_run(RunQueryOperator, project_ref=REF, sql="select 1", max_rows=-1), "max_rows"),
+    "hook: query parameters as one string": (lambda h, t: h.run_query(REF, "select $1", parameters="x"), "parameters"),
+    "hook: empty migration": (lambda h, t: h.apply_migration(REF, ""), "query"),
 }
 
 # case -> (connection changes, the field the refusal must name)

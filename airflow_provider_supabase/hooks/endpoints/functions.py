@@ -11,7 +11,7 @@ from airflow_provider_supabase.exceptions import SupabaseInputError
 from airflow_provider_supabase.hooks.call import Plan
 from airflow_provider_supabase.hooks.endpoints._base import EndpointGroup, bool_param, function_path, project_path
 from airflow_provider_supabase.hooks.request import Recovery, Request
-from airflow_provider_supabase.validation import require_text, validate_slug
+from airflow_provider_supabase.validation import DEPLOY_SLUG_RE, require_text, validate_slug
 
 if TYPE_CHECKING:
     from airflow_provider_supabase import api_types as api
@@ -185,11 +185,12 @@ class FunctionEndpoints(EndpointGroup):
         :param verify_jwt: require a valid JWT on calls.
         :param name: display name (the API's default: the slug).
         :return: the deployed function, with its new ``version``.
-        :raises SupabaseInputError: for a bad slug, path or file, before any request.
+        :raises SupabaseInputError: for a bad slug (deploy slugs start with a letter), path or file, before any
+            request.
         :raises SupabaseApiError: when the API refuses the call.
         """
         path = project_path(ref, "/functions/deploy")
-        validate_slug(slug)
+        validate_slug(slug, pattern=DEPLOY_SLUG_RE)
         sources = _deploy_files(files)
         if entrypoint_path not in sources:
             raise SupabaseInputError("entrypoint_path", f"{entrypoint_path!r} is not among the files to deploy")
