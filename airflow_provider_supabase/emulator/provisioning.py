@@ -157,7 +157,9 @@ class ProvisioningHandlers:
 
     def update_auth_config(self, call: Call) -> Reply:
         project = self._project(call)
-        project.auth_config.update(self._json(call, config_schemas.UPDATE_AUTH_CONFIG))
+        body = self._json(call, config_schemas.UPDATE_AUTH_CONFIG)
+        # The spec does not forbid other keys; like the API, only the settings it knows are kept.
+        project.auth_config.update({k: v for k, v in body.items() if k in config_schemas.AUTH_CONFIG_DEFAULTS})
         return json_reply(200, auth_view(project.auth_config))
 
     def get_postgrest_config(self, call: Call) -> Reply:
@@ -165,7 +167,9 @@ class ProvisioningHandlers:
 
     def update_postgrest_config(self, call: Call) -> Reply:
         project = self._project(call)
-        project.postgrest_config.update(self._json(call, config_schemas.UPDATE_POSTGREST_CONFIG))
+        body = self._json(call, config_schemas.UPDATE_POSTGREST_CONFIG)
+        known = config_schemas.UPDATE_POSTGREST_CONFIG["properties"]
+        project.postgrest_config.update({k: v for k, v in body.items() if k in known})
         return json_reply(200, {k: v for k, v in project.postgrest_config.items() if k != "jwt_secret"})
 
     def get_postgres_config(self, call: Call) -> Reply:
