@@ -14,8 +14,7 @@ from collections.abc import Iterable, Mapping
 from pathlib import PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseHook
-
+from airflow_provider_supabase.compat import BaseHook, aget_connection
 from airflow_provider_supabase.exceptions import SupabaseApiError, SupabaseInputError
 from airflow_provider_supabase.hooks._client import (
     RATE_LIMIT_GATE,
@@ -636,7 +635,7 @@ class SupabaseAsyncHook(_ConnectionMixin, _Endpoints, BaseHook):
 
     async def asettings(self) -> ClientSettings:
         if self._settings is None:
-            self._configure(await self.aget_connection(self.supabase_conn_id))
+            self._configure(await aget_connection(self, self.supabase_conn_id))
         assert self._settings is not None
         return self._settings
 

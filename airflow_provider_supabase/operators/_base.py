@@ -6,12 +6,12 @@ from collections.abc import Iterable, Sequence
 from functools import cached_property
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from airflow.sdk import BaseOperator
+from airflow_provider_supabase.compat import BaseOperator
 
 if TYPE_CHECKING:
     import jinja2
-    from airflow.sdk import Context
 
+    from airflow_provider_supabase.compat import Context
     from airflow_provider_supabase.hooks.supabase import SupabaseHook
 
 
@@ -43,7 +43,7 @@ class SupabaseBaseOperator(BaseOperator):
         return (getattr(self, name, None) for name in self.secret_fields)
 
     def _mask_secrets(self) -> None:
-        from airflow.sdk.log import mask_secret
+        from airflow_provider_supabase.compat import mask_secret
 
         for value in self._secret_values():
             # Masked one by one and without a name: given a name, the masker only hides values whose

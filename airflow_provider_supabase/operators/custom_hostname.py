@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk.exceptions import AirflowFailException
-
+from airflow_provider_supabase.compat import AirflowFailException
 from airflow_provider_supabase.exceptions import SupabaseApiError
 from airflow_provider_supabase.operators._base import SupabaseBaseOperator
 from airflow_provider_supabase.status import hostname_rank
 from airflow_provider_supabase.validation import validate_hostname, validate_ref
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
+    from airflow_provider_supabase.compat import Context
 
 NOT_STARTED = "1_not_started"
 INITIATED = "2_initiated"

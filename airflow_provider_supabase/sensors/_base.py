@@ -7,13 +7,16 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
-from airflow.sdk.exceptions import AirflowException, AirflowSensorTimeout
+from airflow_provider_supabase.compat import (
+    AirflowException,
+    AirflowSensorTimeout,
+    BaseSensorOperator,
+    PokeReturnValue,
+    conf,
+)
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
-    from airflow.triggers.base import BaseTrigger
-
+    from airflow_provider_supabase.compat import BaseTrigger, Context
     from airflow_provider_supabase.hooks.supabase import SupabaseHook
     from airflow_provider_supabase.triggers.checks import Check, Step
 

@@ -5,13 +5,11 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import conf
-
+from airflow_provider_supabase.compat import conf
 from airflow_provider_supabase.sensors._base import SupabaseStatusSensor
 
 if TYPE_CHECKING:
-    from airflow.triggers.base import BaseTrigger
-
+    from airflow_provider_supabase.compat import BaseTrigger
     from airflow_provider_supabase.triggers.checks import Check, Step
 
 

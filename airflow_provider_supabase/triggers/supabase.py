@@ -8,8 +8,7 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from airflow.triggers.base import BaseTrigger, TriggerEvent
-
+from airflow_provider_supabase.compat import BaseTrigger, TriggerEvent
 from airflow_provider_supabase.triggers.checks import (
     REVERIFY_THROTTLE,
     Check,
