@@ -414,29 +414,6 @@ class _ConnectionMixin:
         base = self._settings.base_url if self._settings is not None else "(not connected)"
         return f"<{type(self).__name__} conn_id={self.supabase_conn_id!r} url={base}>"
 
-    @classmethod
-    def get_ui_field_behaviour(cls) -> dict[str, Any]:
-        """Connection form for Airflow < 3.2 (3.2+ reads it from provider info)."""
-        from airflow_provider_supabase import get_provider_info
-
-        return get_provider_info()["connection-types"][0]["ui-field-behaviour"]
-
-    @classmethod
-    def get_connection_form_widgets(cls) -> dict[str, Any]:
-        """Extra fields for Airflow < 3.2's connection form."""
-        try:
-            from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
-            from flask_babel import lazy_gettext
-            from wtforms import StringField
-        except ImportError:  # Airflow 3.2+ has no FAB form; conn-fields in provider info replace this
-            return {}
-        from airflow_provider_supabase import get_provider_info
-
-        fields = get_provider_info()["connection-types"][0]["conn-fields"]
-        return {
-            key: StringField(lazy_gettext(spec["label"]), widget=BS3TextFieldWidget()) for key, spec in fields.items()
-        }
-
 
 class SupabaseHook(_ConnectionMixin, _Endpoints, BaseHook):
     """Synchronous hook: ``requests`` with one reused session per hook.
@@ -458,6 +435,32 @@ class SupabaseHook(_ConnectionMixin, _Endpoints, BaseHook):
         super().__init__()
         self._init_options(supabase_conn_id, timeout, max_retries, retry_max_wait)
         self._session: requests.Session | None = None
+
+    # Airflow < 3.2 builds the connection form only from these methods, and only when the registered hook class
+    # defines them itself (ProvidersManager checks the class __dict__): on the mixin they would never be read.
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        """Connection form for Airflow < 3.2, in the classmethod spelling (3.2+ reads provider info)."""
+        from airflow_provider_supabase import get_provider_info
+
+        behaviour = get_provider_info()["connection-types"][0]["ui-field-behaviour"]
+        return {key.replace("-", "_"): value for key, value in behaviour.items()}
+
+    @classmethod
+    def get_connection_form_widgets(cls) -> dict[str, Any]:
+        """Extra fields for Airflow < 3.2's connection form."""
+        try:
+            from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
+            from flask_babel import lazy_gettext
+            from wtforms import StringField
+        except ImportError:  # Airflow 3.2+ has no FAB form; conn-fields in provider info replace this
+            return {}
+        from airflow_provider_supabase import get_provider_info
+
+        fields = get_provider_info()["connection-types"][0]["conn-fields"]
+        return {
+            key: StringField(lazy_gettext(spec["label"]), widget=BS3TextFieldWidget()) for key, spec in fields.items()
+        }
 
     @property
     def settings(self) -> ClientSettings:
