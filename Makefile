@@ -30,7 +30,7 @@ unit: env
 test: lint typecheck unit
 
 # Compatibility lanes: the hook, operator, sensor and trigger suites on each older Airflow minor we support (the
-# whole suite runs on 3.3.2 above). Each lane resolves its dependencies as of the day after its release (uv's
+# whole suite runs on 3.3.2 above). Each lane resolves its dependencies as of the midnight after its release (uv's
 # --exclude-newer, standing in for Airflow's constraint files): libraries released later break the old minors,
 # e.g. a newer FastAPI makes 3.0.6's in-process execution API refuse every task start with a 422.
 # --compile-bytecode: without it a lane whose interpreter may not write .pyc files recompiles Airflow in every run.
