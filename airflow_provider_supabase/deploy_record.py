@@ -112,7 +112,7 @@ class DeployRecord:
 
 def read_record(project_ref: str, slug: str, log: _Log) -> DeployRecord | None:
     """The stored record, or None when there is none or it cannot be read (which only costs a deploy)."""
-    from airflow.sdk import Variable
+    from airflow_provider_supabase.compat import Variable
 
     key = record_key(project_ref, slug)
     try:
@@ -137,7 +137,7 @@ def read_record(project_ref: str, slug: str, log: _Log) -> DeployRecord | None:
 def write_record(record: DeployRecord, log: _Log) -> bool:
     """Store ``record``; a failure is logged, never raised: the deploy it describes has already succeeded, and a
     missing or older record can only make a later run deploy again, never skip wrongly."""
-    from airflow.sdk import Variable
+    from airflow_provider_supabase.compat import Variable
 
     key = record_key(record.project_ref, record.slug)
     description = (
@@ -153,7 +153,7 @@ def write_record(record: DeployRecord, log: _Log) -> bool:
 
 
 def delete_record(project_ref: str, slug: str, log: _Log) -> None:
-    from airflow.sdk import Variable
+    from airflow_provider_supabase.compat import Variable
 
     key = record_key(project_ref, slug)
     try:

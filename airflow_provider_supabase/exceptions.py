@@ -3,7 +3,7 @@ before any request was sent (``SupabaseInputError``)."""
 
 from __future__ import annotations
 
-from airflow.sdk.exceptions import AirflowException, AirflowFailException
+from airflow_provider_supabase.compat import AirflowException, AirflowFailException
 
 
 class SupabaseApiError(AirflowException):

@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tests.airflow_compat import dag_bag, plain_task_tracebacks
+
 
 @dataclass
 class DagRunResult:
@@ -30,7 +32,6 @@ def run_dag_file(
     dags_folder: Path, source: str, dag_id: str, *, capfd=None, run_conf: dict | None = None, **test_kwargs: Any
 ) -> DagRunResult:
     """``test_kwargs`` go to ``dag.test()`` (e.g. ``run_after`` or ``logical_date`` for a scheduled run)."""
-    from airflow.dag_processing.dagbag import DagBag
     from airflow.models.renderedtifields import RenderedTaskInstanceFields
     from airflow.models.taskinstance import TaskInstance
     from airflow.models.xcom import XComModel
@@ -39,10 +40,11 @@ def run_dag_file(
 
     path = dags_folder / f"{dag_id}.py"
     path.write_text(textwrap.dedent(source))
-    bag = DagBag(str(path))
+    bag = dag_bag(str(path))
     assert not bag.import_errors, bag.import_errors
     dag = bag.get_dag(dag_id)
     assert dag is not None, f"{dag_id} not found in {path}"
+    plain_task_tracebacks()
     if capfd is not None:
         capfd.readouterr()
     dagrun = dag.test(run_conf=run_conf, **test_kwargs)

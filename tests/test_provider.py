@@ -49,6 +49,34 @@ def test_hook_declares_its_connection_attributes():
     assert SupabaseHook.get_ui_field_behaviour()["hidden_fields"]
 
 
+def test_connection_form_behaviour_is_valid_for_the_installed_airflow():
+    """Airflow < 3.2 validates the classmethod against this schema and drops the whole form if it fails."""
+    import json
+    from importlib.resources import files
+
+    import jsonschema
+
+    from airflow_provider_supabase.hooks.supabase import SupabaseHook
+
+    schema = json.loads(files("airflow").joinpath("customized_form_field_behaviours.schema.json").read_text())
+    behaviour = SupabaseHook.get_ui_field_behaviour()
+    jsonschema.validate(behaviour, schema)
+    assert behaviour["hidden_fields"] == ["schema", "login", "port", "extra"]
+    assert behaviour["relabeling"] == {"password": "Access Token", "host": "API URL"}
+
+
+def test_connection_form_in_the_ui_hides_unused_fields_and_names_the_token():
+    from airflow.api_fastapi.core_api.services.ui.connections import HookMetaService
+
+    (meta,) = [hook for hook in HookMetaService.hook_meta_data() if hook.connection_type == "supabase"]
+    fields = meta.standard_fields
+    assert fields is not None, "Airflow dropped the connection form customisation"
+    assert fields.password.title == "Access Token"
+    assert fields.password.placeholder == "sbp_... (personal access token)"
+    assert fields.host.title == "API URL"
+    assert fields.login.hidden and fields.port.hidden and fields.url_schema.hidden
+
+
 def test_importing_the_package_loads_nothing_heavy():
     code = (
         "import sys, airflow_provider_supabase; "

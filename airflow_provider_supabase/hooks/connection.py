@@ -1,5 +1,5 @@
-"""The Airflow connection side of the hooks: what a ``supabase`` connection holds (``ClientSettings``), how it
-is read and checked, and the connection form Airflow shows for it."""
+"""The Airflow connection side of the hooks: what a ``supabase`` connection holds (``ClientSettings``), and how
+it is read and checked."""
 
 from __future__ import annotations
 
@@ -157,7 +157,8 @@ def settings_from_connection(
 
 class SupabaseConnectionMixin:
     """What both hooks share about their connection: Airflow's connection-type attributes, the options given
-    to the constructor, the settings and retry policy built from the connection once, and the form."""
+    to the constructor, and the settings and retry policy built from the connection once. (The form for
+    Airflow < 3.2 is on ``SupabaseHook`` itself: Airflow reads it only from the registered class.)"""
 
     conn_name_attr = "supabase_conn_id"
     default_conn_name = DEFAULT_CONN_ID
@@ -202,31 +203,3 @@ class SupabaseConnectionMixin:
     def __repr__(self) -> str:
         base = self._settings.base_url if self._settings is not None else "(not connected)"
         return f"<{type(self).__name__} conn_id={self.supabase_conn_id!r} url={base}>"
-
-    @classmethod
-    def get_ui_field_behaviour(cls) -> dict[str, Any]:
-        """Connection form for Airflow < 3.2 (3.2+ reads it from provider info).
-
-        Same content as provider info's ``ui-field-behaviour``, in the spelling this classmethod must use
-        (``hidden_fields``, not provider info's ``hidden-fields``).
-        """
-        from airflow_provider_supabase import get_provider_info
-
-        form = get_provider_info()["connection-types"][0]["ui-field-behaviour"]
-        return {key.replace("-", "_"): value for key, value in form.items()}
-
-    @classmethod
-    def get_connection_form_widgets(cls) -> dict[str, Any]:
-        """Extra fields for Airflow < 3.2's connection form."""
-        try:
-            from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
-            from flask_babel import lazy_gettext
-            from wtforms import StringField
-        except ImportError:  # Airflow 3.2+ has no FAB form; conn-fields in provider info replace this
-            return {}
-        from airflow_provider_supabase import get_provider_info
-
-        fields = get_provider_info()["connection-types"][0]["conn-fields"]
-        return {
-            key: StringField(lazy_gettext(spec["label"]), widget=BS3TextFieldWidget()) for key, spec in fields.items()
-        }

@@ -45,6 +45,36 @@ class SupabaseHook(SupabaseConnectionMixin, Endpoints, BaseHook):
 
     _transport: RequestsTransport | None
 
+    # Airflow < 3.2 builds the connection form only from these methods, and only when the registered hook class
+    # defines them itself (ProvidersManager checks the class __dict__): on a mixin they would never be read.
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        """Connection form for Airflow < 3.2 (3.2+ reads it from provider info).
+
+        Same content as provider info's ``ui-field-behaviour``, in the spelling this classmethod must use
+        (``hidden_fields``, not provider info's ``hidden-fields``).
+        """
+        from airflow_provider_supabase import get_provider_info
+
+        form = get_provider_info()["connection-types"][0]["ui-field-behaviour"]
+        return {key.replace("-", "_"): value for key, value in form.items()}
+
+    @classmethod
+    def get_connection_form_widgets(cls) -> dict[str, Any]:
+        """Extra fields for Airflow < 3.2's connection form."""
+        try:
+            from flask_appbuilder.fieldwidgets import BS3TextFieldWidget
+            from flask_babel import lazy_gettext
+            from wtforms import StringField
+        except ImportError:  # Airflow 3.2+ has no FAB form; conn-fields in provider info replace this
+            return {}
+        from airflow_provider_supabase import get_provider_info
+
+        fields = get_provider_info()["connection-types"][0]["conn-fields"]
+        return {
+            key: StringField(lazy_gettext(spec["label"]), widget=BS3TextFieldWidget()) for key, spec in fields.items()
+        }
+
     @property
     def settings(self) -> ClientSettings:
         """The connection's settings, read once."""
@@ -106,7 +136,7 @@ class SupabaseAsyncHook(SupabaseConnectionMixin, _AsyncEndpoints, BaseHook):
         if self._settings is None:
             from airflow_provider_supabase.compat import aget_connection
 
-            self._configure(await aget_connection(self.supabase_conn_id))
+            self._configure(await aget_connection(self, self.supabase_conn_id))
         assert self._settings is not None
         return self._settings
 

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
-from airflow.sdk import BaseOperator
-
 from airflow_provider_supabase import DEFAULT_CONN_ID
 from airflow_provider_supabase._owner import SupabaseHookOwner
+from airflow_provider_supabase.compat import BaseOperator
 
 if TYPE_CHECKING:
     import jinja2
-    from airflow.sdk import Context
+
+    from airflow_provider_supabase.compat import Context
 
 
 class SupabaseBaseOperator(SupabaseHookOwner, BaseOperator):
@@ -37,7 +37,7 @@ class SupabaseBaseOperator(SupabaseHookOwner, BaseOperator):
         return (getattr(self, name, None) for name in self.secret_fields)
 
     def _mask_secrets(self) -> None:
-        from airflow.sdk.log import mask_secret
+        from airflow_provider_supabase.compat import mask_secret
 
         for value in self._secret_values():
             # Masked one by one and without a name: given a name, the masker only hides values whose

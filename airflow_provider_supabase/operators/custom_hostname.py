@@ -5,15 +5,14 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk.exceptions import AirflowFailException
-
+from airflow_provider_supabase.compat import AirflowFailException
 from airflow_provider_supabase.exceptions import SupabaseApiError
 from airflow_provider_supabase.operators._base import SupabaseBaseOperator
 from airflow_provider_supabase.validation import validate_hostname, validate_ref
 from airflow_provider_supabase.waits.statuses import HostnameStatus, hostname_rank
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
+    from airflow_provider_supabase.compat import Context
 
 NOT_STARTED = HostnameStatus.NOT_STARTED.value
 INITIATED = HostnameStatus.INITIATED.value

@@ -9,16 +9,14 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk.exceptions import AirflowException, AirflowFailException
-
+from airflow_provider_supabase.compat import AirflowException, AirflowFailException
 from airflow_provider_supabase.exceptions import SupabaseApiError, SupabaseInputError
 from airflow_provider_supabase.operators._base import SupabaseBaseOperator
 from airflow_provider_supabase.operators.types import DEFAULT_MAX_XCOM_BYTES, write_atomically
 from airflow_provider_supabase.validation import validate_ref
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
-
+    from airflow_provider_supabase.compat import Context
     from airflow_provider_supabase.migrations import MigrationFile
 
 

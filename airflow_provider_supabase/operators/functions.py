@@ -23,7 +23,7 @@ from airflow_provider_supabase.operators._base import SupabaseBaseOperator
 from airflow_provider_supabase.validation import require_text, validate_ref, validate_slug
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
+    from airflow_provider_supabase.compat import Context
 
 
 def read_source_dir(source_dir: Any) -> dict[str, bytes]:

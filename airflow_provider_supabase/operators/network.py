@@ -10,7 +10,7 @@ from airflow_provider_supabase.operators._base import SupabaseBaseOperator
 from airflow_provider_supabase.validation import validate_cidrs, validate_ipv4_addresses, validate_ref
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
+    from airflow_provider_supabase.compat import Context
 
 
 def _as_set(cidrs: Iterable[Any] | None) -> frozenset[str]:

@@ -9,7 +9,7 @@ from airflow_provider_supabase.operators._base import SupabaseBaseOperator
 from airflow_provider_supabase.validation import require_text
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
+    from airflow_provider_supabase.compat import Context
 
 
 class CreateOrganizationOperator(SupabaseBaseOperator):

@@ -11,7 +11,7 @@ from airflow_provider_supabase.operators._base import SupabaseBaseOperator
 from airflow_provider_supabase.validation import validate_ref, validate_root_key
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
+    from airflow_provider_supabase.compat import Context
 
 
 class UpdatePgsodiumRootKeyOperator(SupabaseBaseOperator):
@@ -56,7 +56,7 @@ class UpdatePgsodiumRootKeyOperator(SupabaseBaseOperator):
         key = validate_root_key(self.root_key)
         current = str((self.hook.get_pgsodium_config(ref) or {}).get("root_key") or "")
         if current:
-            from airflow.sdk.log import mask_secret
+            from airflow_provider_supabase.compat import mask_secret
 
             mask_secret(current)
         if hmac.compare_digest(current.lower().encode(), key.lower().encode()):

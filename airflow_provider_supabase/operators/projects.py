@@ -7,9 +7,7 @@ import time
 from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
-from airflow.sdk import BaseOperatorLink, conf
-from airflow.sdk.exceptions import AirflowException, AirflowFailException
-
+from airflow_provider_supabase.compat import AirflowException, AirflowFailException, BaseOperatorLink, conf
 from airflow_provider_supabase.exceptions import SupabaseInputError
 from airflow_provider_supabase.operators._base import SupabaseBaseOperator
 from airflow_provider_supabase.validation import (
@@ -23,8 +21,7 @@ from airflow_provider_supabase.validation import (
 from airflow_provider_supabase.waits.statuses import Outcome, ProjectStatus, project_outcome
 
 if TYPE_CHECKING:
-    from airflow.sdk import BaseOperator, Context
-    from airflow.sdk.types import TaskInstanceKey
+    from airflow_provider_supabase.compat import BaseOperator, Context, TaskInstanceKey
 
 DASHBOARD_URL = "https://supabase.com/dashboard/project/{ref}"
 TARGET_STATUS = ProjectStatus.ACTIVE_HEALTHY.value
@@ -37,7 +34,7 @@ class SupabaseProjectLink(BaseOperatorLink):
     name = "Supabase Dashboard"
 
     def get_link(self, operator: BaseOperator, *, ti_key: TaskInstanceKey) -> str:
-        from airflow.sdk.execution_time.xcom import XCom
+        from airflow_provider_supabase.compat import XCom
 
         return XCom.get_value(ti_key=ti_key, key=self.xcom_key) or ""
 

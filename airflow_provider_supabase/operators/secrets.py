@@ -11,7 +11,7 @@ from airflow_provider_supabase.operators._base import SupabaseBaseOperator
 from airflow_provider_supabase.validation import normalize_secrets, validate_ref
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
+    from airflow_provider_supabase.compat import Context
 
 RESERVED_PREFIX = "SUPABASE_"
 

@@ -7,16 +7,18 @@ from collections.abc import Sequence
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import BaseSensorOperator, PokeReturnValue, conf
-from airflow.sdk.exceptions import AirflowException, AirflowSensorTimeout
-
 from airflow_provider_supabase import DEFAULT_CONN_ID
 from airflow_provider_supabase._owner import SupabaseHookOwner
+from airflow_provider_supabase.compat import (
+    AirflowException,
+    AirflowSensorTimeout,
+    BaseSensorOperator,
+    PokeReturnValue,
+    conf,
+)
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
-    from airflow.triggers.base import BaseTrigger
-
+    from airflow_provider_supabase.compat import BaseTrigger, Context
     from airflow_provider_supabase.waits.checks import Check, Step
 
 # Added to Airflow's own deferral timeout: the trigger fires a timeout event with the last status at its

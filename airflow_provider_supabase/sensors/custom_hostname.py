@@ -5,15 +5,13 @@ from __future__ import annotations
 import math
 from typing import TYPE_CHECKING, Any
 
-from airflow.sdk import conf
-
 from airflow_provider_supabase import DEFAULT_CONN_ID
+from airflow_provider_supabase.compat import conf
 from airflow_provider_supabase.sensors._base import SupabaseStatusSensor
 from airflow_provider_supabase.waits.statuses import HostnameStatus
 
 if TYPE_CHECKING:
-    from airflow.triggers.base import BaseTrigger
-
+    from airflow_provider_supabase.compat import BaseTrigger
     from airflow_provider_supabase.waits.checks import Check, Step
 
 

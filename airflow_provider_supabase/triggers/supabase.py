@@ -8,9 +8,8 @@ import time
 from collections.abc import AsyncIterator
 from typing import Any
 
-from airflow.triggers.base import BaseTrigger, TriggerEvent
-
 from airflow_provider_supabase import DEFAULT_CONN_ID
+from airflow_provider_supabase.compat import BaseTrigger, TriggerEvent
 from airflow_provider_supabase.waits.checks import (
     REVERIFY_THROTTLE,
     Check,

@@ -24,7 +24,7 @@ MIN_REVERIFY_INTERVAL = 6.0
 
 def effective_reverify_interval(requested: float) -> float:
     """``requested`` raised to the configured floor (``[supabase] min_reverify_interval``, default 6 s)."""
-    from airflow.sdk import conf
+    from airflow_provider_supabase.compat import conf
 
     floor = conf.getfloat("supabase", "min_reverify_interval", fallback=MIN_REVERIFY_INTERVAL)
     return max(float(requested), floor)

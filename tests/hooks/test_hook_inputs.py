@@ -79,6 +79,6 @@ def test_refusal_of_a_secret_value_never_shows_it(hook, emulator):
 
 
 def test_input_errors_fail_the_task_without_retry():
-    from airflow.sdk.exceptions import AirflowFailException
+    from airflow_provider_supabase.compat import AirflowFailException
 
     assert issubclass(SupabaseInputError, AirflowFailException)
