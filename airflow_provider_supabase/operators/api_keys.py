@@ -10,7 +10,7 @@ from airflow_provider_supabase.operators._base import SupabaseBaseOperator
 from airflow_provider_supabase.validation import validate_ref
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
+    from airflow_provider_supabase.compat import Context
 
 
 def is_publishable(key: Mapping[str, Any]) -> bool:
@@ -53,8 +53,7 @@ class ExportApiKeysOperator(SupabaseBaseOperator):
         return prefix
 
     def execute(self, context: Context) -> dict[str, Any]:
-        from airflow.sdk import Variable
-        from airflow.sdk.log import mask_secret
+        from airflow_provider_supabase.compat import Variable, mask_secret
 
         ref = validate_ref(self.project_ref)
         prefix = self._prefix(ref)

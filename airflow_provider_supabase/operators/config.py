@@ -10,7 +10,7 @@ from airflow_provider_supabase.operators._base import SupabaseBaseOperator
 from airflow_provider_supabase.validation import validate_ref
 
 if TYPE_CHECKING:
-    from airflow.sdk import Context
+    from airflow_provider_supabase.compat import Context
 
 SECTIONS = ("auth", "postgrest", "postgres")
 
