@@ -343,7 +343,8 @@ def test_more_rows_than_max_rows_fail_the_task(run_tasks, emulator, project):
 
 
 def test_rows_are_never_logged(run_tasks, emulator, project):
-    result = run_tasks(_query(project["ref"], "select 'canary-7f3a9c' as api_key"), imports=IMPORTS)
+    # Built by the database, so the value appears in the log only if a row is logged (not as part of the SQL).
+    result = run_tasks(_query(project["ref"], "select 'canary-' || '7f3a9c' as api_key"), imports=IMPORTS)
 
     assert result.xcom("query") == [{"api_key": "canary-7f3a9c"}]
     assert "returned 1 rows" in result.log

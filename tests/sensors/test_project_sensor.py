@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 
 MODES = ["poke", "reschedule", "deferrable"]
@@ -53,9 +55,29 @@ with DAG({dag_id!r}, schedule=None, start_date=datetime(2024, 1, 1)):
 
 @pytest.fixture
 def slow_start(emulator):
-    # Long enough that the sensor's first look always finds the project still starting.
-    emulator.configure(project_ready_seconds=1.0)
-    return emulator
+    """Every project created during the test stays COMING_UP until the sensor has looked at it once, then goes on
+    to its planned end: the first look always finds it starting, however slowly the task started (seconds on
+    Airflow 3.0), and the test takes no longer than the sensor needs."""
+    stop = threading.Event()
+
+    def hold_until_looked_at() -> None:
+        held: set[str] = set()
+        while not stop.is_set():
+            for ref, project in emulator.state_snapshot()["projects"].items():
+                if ref not in held and project["forced_status"] is None:
+                    emulator.set_project_status(ref, "COMING_UP")
+                    held.add(ref)
+                elif ref in held and project["forced_status"] == "COMING_UP":
+                    path = f"/v1/projects/{ref}"
+                    if any(r.method == "GET" and r.path == path and r.status is not None for r in emulator.requests):
+                        emulator.set_project_status(ref, project["final_status"])
+            stop.wait(0.005)
+
+    watcher = threading.Thread(target=hold_until_looked_at, daemon=True)
+    watcher.start()
+    yield emulator
+    stop.set()
+    watcher.join(timeout=5)
 
 
 @pytest.mark.parametrize("mode", MODES)
