@@ -197,8 +197,11 @@ def test_deleting_the_record_with_the_cli_makes_the_next_run_deploy(run_tasks, e
     deleted = _airflow_cli("variables", "delete", f"supabase_deploy__{ref}__hello")
     result = run_tasks(_deploy(ref, source_dir=str(function_dir)), imports=IMPORTS)
 
-    # Airflow 3.0's CLI prints its own log lines to stdout before the value; the value is the last line.
-    assert json.loads(shown.stdout.strip().splitlines()[-1])["version"] == 1, shown.stderr[-2000:]
+    # Airflow 3.0's CLI prints its own log lines to stdout before the value: the value starts at the last line
+    # that opens a JSON object.
+    lines = shown.stdout.splitlines()
+    start = max((i for i, line in enumerate(lines) if line.startswith("{")), default=0)
+    assert json.loads("\n".join(lines[start:]))["version"] == 1, shown.stdout[-2000:] + shown.stderr[-2000:]
     assert deleted.returncode == 0, deleted.stderr[-2000:]
     assert result.xcom("deploy")["deployed"] is True and result.xcom("deploy")["version"] == 2
     assert "no deploy record (Variable supabase_deploy__" in result.log

@@ -90,8 +90,7 @@ class ConfigEndpoints(EndpointGroup):
         :raises SupabaseInputError: for a malformed ref or an unknown field, before any request.
         :raises SupabaseApiError: when the API refuses the call.
         """
-        path = project_path(ref, "/postgrest")
-        return self._run(Request("PATCH", *path, json=config_fields(fields, "postgrest")))
+        return self._run(Request("PATCH", *project_path(ref, "/postgrest"), json=config_fields(fields, "postgrest")))
 
     def get_postgres_config(self, ref: str) -> api.PostgresConfigResponse:
         """Read the Postgres settings the project overrides (``max_connections``, ``work_mem``…).
