@@ -198,6 +198,21 @@ def triggerer(r: dict[str, Any]) -> str:
     return text
 
 
+def database_query(r: dict[str, Any]) -> str:
+    rows = [
+        ["first query (starts the PostgreSQL cluster)", _mmm(r["first_query_s"], " s")],
+        ["of which the cluster start", _mmm(r["cluster_start_s"], " s")],
+        ["first query of a second project (a new database)", _mmm(r["second_project_first_query_s"], " s")],
+        ["`select 1`", _mmm(r["select_1_ms"], " ms")],
+        ["a three-statement write", _mmm(r["three_statement_write_ms"], " ms")],
+        ["a read-only select", _mmm(r["read_only_select_ms"], " ms")],
+        ["`GET /v1/projects/{ref}` on the same emulator, for scale", _mmm(r["get_project_ms"], " ms")],
+        ["emulator reset (drops the databases)", _mmm(r["reset_s"], " s")],
+        ["emulator stop", _mmm(r["stop_s"], " s")],
+    ]
+    return _table(["what", "wall time: median (min-max)"], rows)
+
+
 def migrations(r: dict[str, Any]) -> str:
     rows = [
         [f"{r['files']} pending", ", ".join(map(str, r["all_pending_requests"])), _mmm(r["all_pending_s"], " s")],
@@ -214,6 +229,7 @@ def render(results: dict[str, Any]) -> str:
         ("3. Secret sync", "secret_sync", secret_sync),
         ("4. Rate-limit throughput", "rate_limit", rate_limit),
         ("5. Triggerer scale", "triggerer_scale", triggerer),
+        ("6. SQL on the emulator's PostgreSQL", "database_query", database_query),
         ("7. Migrations", "migrations", migrations),
         ("8. Config as code", "config_noop", config_noop),
     ]

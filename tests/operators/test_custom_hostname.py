@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 IMPORTS = """
 from airflow_provider_supabase.operators.custom_hostname import (
     ActivateCustomHostnameOperator,
@@ -95,6 +97,7 @@ def test_activate_refuses_before_origin_setup_is_completed(run_tasks, emulator, 
     assert emulator.request_count("POST", f"/v1/projects/{ref}/custom-hostname/activate") == 0
 
 
+@pytest.mark.one_minor
 def test_full_flow_activates_the_hostname(run_tasks, emulator, project):
     ref = project["ref"]
     steps = [_init(ref), _op("Reverify", ref, "r1"), _op("Reverify", ref, "r2"), _op("Activate", ref, "activate")]

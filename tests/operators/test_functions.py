@@ -86,6 +86,7 @@ def test_unchanged_directory_is_not_deployed_again_in_the_next_run(run_tasks, em
     assert "unchanged since this provider deployed version 1" in again.log and "skipping the deploy" in again.log
 
 
+@pytest.mark.one_minor
 def test_changed_file_is_deployed_as_a_new_version(run_tasks, emulator, project, function_dir):
     ref = project["ref"]
     run_tasks(_deploy(ref, source_dir=str(function_dir)), imports=IMPORTS)
@@ -98,6 +99,7 @@ def test_changed_file_is_deployed_as_a_new_version(run_tasks, emulator, project,
     assert "changed since the recorded deploy: source_digest" in result.log
 
 
+@pytest.mark.one_minor
 def test_a_deploy_by_someone_else_makes_the_next_run_deploy(run_tasks, emulator, hook, project, function_dir):
     ref = project["ref"]
     run_tasks(_deploy(ref, source_dir=str(function_dir)), imports=IMPORTS)
@@ -112,6 +114,7 @@ def test_a_deploy_by_someone_else_makes_the_next_run_deploy(run_tasks, emulator,
     assert "deployed by someone else since" in result.log
 
 
+@pytest.mark.one_minor
 def test_the_run_after_a_deploy_by_someone_else_skips_again(run_tasks, emulator, hook, project, function_dir):
     ref = project["ref"]
     run_tasks(_deploy(ref, source_dir=str(function_dir)), imports=IMPORTS)
@@ -154,6 +157,7 @@ def test_the_record_holds_what_was_deployed_and_no_source(run_tasks, emulator, p
     }
 
 
+@pytest.mark.one_minor
 def test_two_dags_deploying_the_same_function_share_the_record(run_tasks, emulator, project, function_dir):
     ref = project["ref"]
     first = run_tasks(_deploy(ref, source_dir=str(function_dir)), imports=IMPORTS, dag_suffix="_nightly")
@@ -164,6 +168,7 @@ def test_two_dags_deploying_the_same_function_share_the_record(run_tasks, emulat
     assert _deploys(emulator, ref) == 1
 
 
+@pytest.mark.one_minor
 def test_another_dag_deploying_other_sources_makes_the_next_run_deploy(
     run_tasks, emulator, project, function_dir, tmp_path
 ):
@@ -179,6 +184,7 @@ def test_another_dag_deploying_other_sources_makes_the_next_run_deploy(
     assert "greet" in _deployed(emulator, ref)["hello"]["files"]["index.ts"]
 
 
+@pytest.mark.one_minor
 def test_force_deploys_unchanged_sources_and_records_the_new_version(run_tasks, emulator, project, function_dir):
     ref = project["ref"]
     run_tasks(_deploy(ref, source_dir=str(function_dir)), imports=IMPORTS)
@@ -242,6 +248,7 @@ def test_a_deploy_whose_response_was_lost_is_recorded_by_the_task_retry(
     assert again.xcom("deploy")["deployed"] is False and _deploys(emulator, ref) == 2
 
 
+@pytest.mark.one_minor
 def test_changed_verify_jwt_alone_triggers_a_deploy(run_tasks, emulator, project, function_dir):
     ref = project["ref"]
     first = _deploy(ref, "first", source_dir=str(function_dir))
@@ -253,6 +260,7 @@ def test_changed_verify_jwt_alone_triggers_a_deploy(run_tasks, emulator, project
     assert _deployed(emulator, ref)["hello"]["verify_jwt"] is False
 
 
+@pytest.mark.one_minor
 def test_listed_files_deploy_relative_to_their_common_directory(run_tasks, emulator, project, function_dir):
     files = [str(function_dir / "index.ts"), str(function_dir / "lib" / "greet.ts")]
 
@@ -263,6 +271,7 @@ def test_listed_files_deploy_relative_to_their_common_directory(run_tasks, emula
     assert sorted(stored["files"]) == ["index.ts", "lib/greet.ts"] and stored["name"] == "Hello"
 
 
+@pytest.mark.one_minor
 def test_listed_files_deploy_relative_to_base_dir(run_tasks, emulator, project, function_dir):
     args = {"files": ["hello/index.ts", "hello/lib/greet.ts"], "base_dir": str(function_dir.parent)}
 
@@ -286,6 +295,7 @@ def test_inline_body_creates_then_updates_the_slug(run_tasks, emulator, project)
     assert emulator.request_count("PATCH", f"/v1/projects/{ref}/functions/hello") == 1
 
 
+@pytest.mark.one_minor
 def test_unchanged_inline_body_is_not_sent_again_in_the_next_run(run_tasks, emulator, project):
     ref = project["ref"]
     body = "Deno.serve(() => new Response('v1'))"
