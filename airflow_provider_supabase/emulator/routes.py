@@ -34,6 +34,20 @@ _TABLE: tuple[tuple[str, dict[str, str]], ...] = (
     ("/v1/projects/{ref}/custom-hostname/activate", {"POST": "activate_hostname"}),
     ("/v1/projects/{ref}/pgsodium", {"GET": "get_pgsodium", "PUT": "update_pgsodium"}),
     ("/v1/projects/{ref}/api-keys", {"GET": "list_api_keys", "POST": "create_api_key"}),
+    (
+        "/v1/projects/{ref}/api-keys/{id}",
+        {"GET": "get_api_key", "PATCH": "update_api_key", "DELETE": "delete_api_key"},
+    ),
+    ("/v1/projects/{ref}/config/auth/signing-keys", {"GET": "list_signing_keys", "POST": "create_signing_key"}),
+    (
+        "/v1/projects/{ref}/config/auth/signing-keys/legacy",
+        {"GET": "get_legacy_signing_key", "POST": "create_legacy_signing_key"},
+    ),
+    (
+        "/v1/projects/{ref}/config/auth/signing-keys/{id}",
+        {"GET": "get_signing_key", "PATCH": "update_signing_key", "DELETE": "delete_signing_key"},
+    ),
+    ("/v1/projects/{ref}/database/password", {"PATCH": "update_database_password"}),
     ("/v1/projects/{ref}/network-bans/retrieve", {"POST": "list_network_bans"}),
     ("/v1/projects/{ref}/network-bans", {"DELETE": "delete_network_bans"}),
     ("/v1/projects/{ref}/network-restrictions", {"GET": "get_network_restrictions"}),
