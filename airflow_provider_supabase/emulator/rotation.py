@@ -311,7 +311,7 @@ class RotationHandlers:
             raise KeyError(f"Project {ref} not found")
         for key in getattr(project, table):
             if str(key["id"]).lower() == key_id.lower():
-                return key  # type: ignore[no-any-return]
+                return key
         raise KeyError(f"Key {key_id} not found in project {ref}")
 
     def age_api_key(self, ref: str, key_id: str, seconds: float) -> dict[str, Any]:
