@@ -73,6 +73,8 @@ class RotationSink:
       password rotation finishes the change it started instead of starting another;
     * ``clear_pending(hook)``: forget the pending value once it is current;
     * ``describe()``: a name for logs and XCom. Never the value: a sink never logs or raises with it.
+
+    A sink's ``template_fields`` are rendered with the operator's (the operators template ``sinks``).
     """
 
     can_read_pending: bool = False
@@ -105,6 +107,8 @@ class VariableSink(RotationSink):
     """
 
     can_read_pending = True
+    # Rendered with the operator's fields (``"{{ var.value.x }}"`` works here).
+    template_fields: Sequence[str] = ("key",)
 
     def __init__(self, key: str, description: str | None = None) -> None:
         self.key = key
@@ -164,6 +168,8 @@ class FunctionSecretsSink(RotationSink):
     :param name: the secret's name (not ``SUPABASE_*``: the API reserves those).
     :param project_refs: the projects whose functions get the secret.
     """
+
+    template_fields: Sequence[str] = ("name", "project_refs")
 
     def __init__(self, name: str, project_refs: Sequence[str]) -> None:
         self.name = name
@@ -301,7 +307,8 @@ class RotateApiKeyOperator(SupabaseBaseOperator):
     :param project_ref: project ref (templated).
     :param name_prefix: the keys' name prefix: ``[a-z0-9_]``, not starting with a digit, 2 to 51 characters
         (templated).
-    :param sinks: where the new key goes: ``VariableSink``, ``FunctionSecretsSink``, ``CallableSink``.
+    :param sinks: where the new key goes: ``VariableSink``, ``FunctionSecretsSink``, ``CallableSink`` (their
+        names and refs templated).
     :param grace_period: how long a replaced key keeps working (more than zero).
     :param min_interval: the youngest key age at which a run makes a new key.
     :param was_compromised: replace the key now and revoke all older ones at once.
@@ -314,7 +321,7 @@ class RotateApiKeyOperator(SupabaseBaseOperator):
     never a key's value.
     """
 
-    template_fields: Sequence[str] = ("supabase_conn_id", "project_ref", "name_prefix", "reason")
+    template_fields: Sequence[str] = ("supabase_conn_id", "project_ref", "name_prefix", "reason", "sinks")
     ui_color = "#fbbc04"
 
     def __init__(
@@ -441,8 +448,9 @@ class RotateSigningKeyOperator(SupabaseBaseOperator):
     5. no ``standby`` key → create one of ``algorithm``, published ahead of use so verifiers cache it.
 
     The key in use is never revoked or deleted (the API refuses both too), and a second run the same day takes
-    the next step only once its period has passed. Revoking the imported legacy secret also invalidates the
-    legacy ``anon`` and ``service_role`` keys.
+    the next step only once its period has passed. The imported legacy secret is retired like any key but only
+    revoked with ``revoke_legacy=True``: revoking it also invalidates the legacy ``anon`` and ``service_role``
+    API keys, so do it once every client uses the publishable and secret keys.
 
     :param project_ref: project ref (templated).
     :param algorithm: ``ES256`` (default), ``EdDSA``, ``RS256`` or ``HS256``.
@@ -450,6 +458,7 @@ class RotateSigningKeyOperator(SupabaseBaseOperator):
     :param revoke_after: how long a retired key still verifies.
     :param delete_after: how long a revoked key is kept (it can be restored until deleted).
     :param from_legacy: start from the legacy JWT secret when the project has no signing key yet.
+    :param revoke_legacy: let the cycle revoke the imported legacy secret once it is retired.
     :param supabase_conn_id: Airflow connection of type ``supabase`` (templated).
 
     XCom: ``{"project_ref", "step": "import_legacy" | "create_standby" | "promote" | "revoke" | "delete" | "wait",
@@ -468,11 +477,13 @@ class RotateSigningKeyOperator(SupabaseBaseOperator):
         revoke_after: timedelta = timedelta(days=1),
         delete_after: timedelta = timedelta(days=30),
         from_legacy: bool = True,
+        revoke_legacy: bool = False,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.project_ref = project_ref
         self.algorithm = algorithm
+        self.revoke_legacy = revoke_legacy
         self.standby_period = standby_period
         self.revoke_after = revoke_after
         self.delete_after = delete_after
@@ -485,6 +496,7 @@ class RotateSigningKeyOperator(SupabaseBaseOperator):
         revoke_after = _period(self.revoke_after, "revoke_after", allow_zero=True)
         delete_after = _period(self.delete_after, "delete_after", allow_zero=True)
         from_legacy = validate_bool(self.from_legacy, "from_legacy")
+        revoke_legacy = validate_bool(self.revoke_legacy, "revoke_legacy")
 
         now = _utc_now()
         keys = sorted(self.hook.list_signing_keys(ref) or [], key=lambda k: _moment(k.get("created_at")))
@@ -499,7 +511,7 @@ class RotateSigningKeyOperator(SupabaseBaseOperator):
             in_use = key.get("id") if key.get("status") == "in_use" else in_use
         elif revoked := aged("revoked", "updated_at", delete_after):
             key, step = self.hook.delete_signing_key(ref, str(revoked[0]["id"])), "delete"
-        elif retired := aged("previously_used", "updated_at", revoke_after):
+        elif retired := self._revocable(ref, aged("previously_used", "updated_at", revoke_after), revoke_legacy):
             key, step = self.hook.update_signing_key(ref, str(retired[0]["id"]), "revoked"), "revoke"
         elif standby and now - _moment(standby[0].get("created_at")) >= standby_period:
             key, step = self.hook.update_signing_key(ref, str(standby[0]["id"]), "in_use"), "promote"
@@ -510,6 +522,20 @@ class RotateSigningKeyOperator(SupabaseBaseOperator):
             key, step = self.hook.create_signing_key(ref, algorithm, status="standby"), "create_standby"
         self.log.info("Project %s: signing key %s: %s (in use: %s)", ref, key.get("id"), step, in_use)
         return {"project_ref": ref, "step": step, "key_id": key.get("id"), "in_use": in_use}
+
+    def _revocable(self, ref: str, retired: list[Any], revoke_legacy: bool) -> list[Any]:
+        """The retired keys this run may revoke: the imported legacy secret only with ``revoke_legacy``."""
+        if revoke_legacy or not any(k.get("algorithm") == "HS256" for k in retired):
+            return retired
+        from airflow_provider_supabase.exceptions import SupabaseApiError
+
+        try:
+            legacy = self.hook.get_legacy_signing_key(ref).get("id")
+        except SupabaseApiError as err:
+            if err.status_code != 404:
+                raise
+            legacy = None
+        return [k for k in retired if k.get("id") != legacy]
 
 
 # -------------------------------------------------------------------------------------- database password
@@ -531,14 +557,15 @@ class RotateDatabasePasswordOperator(SupabaseBaseOperator):
     sink needs to (``VariableSink``, or a ``CallableSink`` with ``read_pending``).
 
     :param project_ref: project ref (templated).
-    :param sinks: where the password goes: ``VariableSink``, ``FunctionSecretsSink``, ``CallableSink``.
+    :param sinks: where the password goes: ``VariableSink``, ``FunctionSecretsSink``, ``CallableSink`` (their
+        names and refs templated).
     :param length: the password's length, 16 to 128 characters (default 32).
     :param supabase_conn_id: Airflow connection of type ``supabase`` (templated).
 
     XCom: ``{"project_ref", "step": "rotated" | "resumed", "sinks": [...]}``; never the password.
     """
 
-    template_fields: Sequence[str] = ("supabase_conn_id", "project_ref")
+    template_fields: Sequence[str] = ("supabase_conn_id", "project_ref", "sinks")
     ui_color = "#fbbc04"
 
     def __init__(self, *, project_ref: str, sinks: Sequence[RotationSink], length: int = 32, **kwargs: Any) -> None:

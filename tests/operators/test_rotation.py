@@ -158,6 +158,21 @@ def test_the_new_key_reaches_the_function_secrets_of_every_project(run_tasks, em
     assert_never_leaked(result, key["api_key"])
 
 
+def test_sink_names_and_refs_are_templated(run_tasks, emulator, project, monkeypatch):
+    ref = project["ref"]
+    monkeypatch.setenv("AIRFLOW_VAR_ROTATION_PROJECT", ref)
+    sinks = "[FunctionSecretsSink('{{ params.secret }}', ['{{ var.value.rotation_project }}']), VariableSink('{{ params.secret | lower }}')]"
+
+    result = run_tasks(
+        _rotate("{{ var.value.rotation_project }}", sinks=sinks), imports=IMPORTS, params={"secret": "SVC_KEY"}
+    )
+
+    [key] = _own_keys(emulator, ref).values()
+    assert emulator.state_snapshot()["secrets"][ref]["SVC_KEY"]["value"] == key["api_key"]
+    assert _variable("svc_key") == key["api_key"]
+    assert result.xcom("rotate")["sinks"] == [f"function secret SVC_KEY of {ref}", "Variable svc_key"]
+
+
 def test_a_crash_between_create_and_delete_is_finished_by_the_retry_without_a_second_key(
     run_tasks, emulator, project, tmp_path
 ):
@@ -215,7 +230,10 @@ def _age_all(emulator, ref: str, seconds: float) -> None:
 
 def test_the_signing_key_cycle_takes_one_step_per_run_from_the_legacy_secret(run_tasks, emulator, project):
     ref = project["ref"]
-    task = f"RotateSigningKeyOperator(task_id='cycle', project_ref={ref!r}, delete_after=timedelta(days=7))"
+    task = (
+        f"RotateSigningKeyOperator(task_id='cycle', project_ref={ref!r}, delete_after=timedelta(days=7), "
+        "revoke_legacy=True)"
+    )
     steps, in_use_seen = [], []
 
     def run(label: str) -> dict:
@@ -241,6 +259,21 @@ def test_the_signing_key_cycle_takes_one_step_per_run_from_the_legacy_secret(run
     assert steps == ["import_legacy", "create_standby", "wait", "promote", "revoke", "delete"]
     assert in_use_seen == [legacy, legacy, legacy, standby, standby, standby]
     assert _signing(emulator, ref) == {standby: "in_use"}
+
+
+def test_the_legacy_secret_is_retired_but_not_revoked_unless_asked(run_tasks, emulator, project):
+    ref = project["ref"]
+    hook = SupabaseHook()
+    legacy = hook.create_legacy_signing_key(ref)["id"]
+    standby = hook.create_signing_key(ref, "ES256")["id"]
+    hook.update_signing_key(ref, standby, "in_use")
+    hook.close()
+    _age_all(emulator, ref, 30 * DAY)
+
+    result = run_tasks(f"RotateSigningKeyOperator(task_id='cycle', project_ref={ref!r})", imports=IMPORTS)
+
+    assert result.xcom("cycle")["step"] == "create_standby"
+    assert _signing(emulator, ref)[legacy] == "previously_used"
 
 
 def test_without_the_legacy_secret_the_cycle_starts_with_a_standby_key(run_tasks, emulator, project):
