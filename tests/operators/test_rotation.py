@@ -32,6 +32,16 @@ from airflow_provider_supabase.operators.rotation import (
 )
 """
 DAY = 86400
+VARIABLES = ("svc_key", "svc_key_pending", "db_password", "db_password_pending")
+
+
+@pytest.fixture(autouse=True)
+def no_variables_from_other_tests(airflow_db):
+    """The Airflow database lives as long as the test session: start without the Variables these tests write."""
+    from airflow.models import Variable
+
+    for key in VARIABLES:
+        Variable.delete(key)
 
 
 def _variable(name: str) -> str | None:
