@@ -26,21 +26,69 @@ if TYPE_CHECKING:
 ALGORITHMS = ["EdDSA", "ES256", "RS256", "HS256"]
 STATUSES = ["in_use", "previously_used", "revoked", "standby"]
 
-# CreateSigningKeyBody (the private JWK's variants are checked by their key type only).
+
+def _private_jwk_schema(kty: str, alg: str, fields: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    """One variant of CreateSigningKeyBody.private_jwk (the spec's ``oneOf``, told apart by ``kty``)."""
+    common: dict[str, Any] = {
+        "kid": {"type": "string", "format": "uuid"},
+        "use": {"type": "string", "enum": ["sig"]},
+        "key_ops": {
+            "type": "array",
+            "items": {"type": "string", "enum": ["sign", "verify"]},
+            "minItems": 2,
+            "maxItems": 2,
+        },
+        "ext": {"type": "boolean", "enum": [True]},
+        "kty": {"type": "string", "enum": [kty]},
+        "alg": {"type": "string", "enum": [alg]},
+    }
+    return {
+        "type": "object",
+        "properties": {**common, **fields},
+        "required": ["kty", *required],
+        "additionalProperties": False,
+    }
+
+
+_TEXT: dict[str, Any] = {"type": "string"}
+# CreateSigningKeyBody
 CREATE_SIGNING_KEY: dict[str, Any] = {
     "type": "object",
     "properties": {
         "algorithm": {"type": "string", "enum": ALGORITHMS},
         "status": {"type": "string", "enum": ["in_use", "standby"]},
         "private_jwk": {
-            "type": "object",
-            "properties": {"kty": {"type": "string", "enum": ["RSA", "EC", "OKP", "oct"]}},
-            "required": ["kty"],
+            "oneOf": [
+                _private_jwk_schema(
+                    "RSA",
+                    "RS256",
+                    {
+                        "n": _TEXT,
+                        "e": {"type": "string", "enum": ["AQAB"]},
+                        **dict.fromkeys(("d", "p", "q", "dp", "dq", "qi"), _TEXT),
+                    },
+                    ["n", "e", "d", "p", "q", "dp", "dq", "qi"],
+                ),
+                _private_jwk_schema(
+                    "EC",
+                    "ES256",
+                    {"crv": {"type": "string", "enum": ["P-256"]}, "x": _TEXT, "y": _TEXT, "d": _TEXT},
+                    ["crv", "x", "y", "d"],
+                ),
+                _private_jwk_schema(
+                    "OKP",
+                    "EdDSA",
+                    {"crv": {"type": "string", "enum": ["Ed25519"]}, "x": _TEXT, "d": _TEXT},
+                    ["crv", "x", "d"],
+                ),
+                _private_jwk_schema("oct", "HS256", {"k": {"type": "string", "minLength": 16}}, ["k"]),
+            ]
         },
     },
     "required": ["algorithm"],
     "additionalProperties": False,
 }
+
 # UpdateSigningKeyBody
 UPDATE_SIGNING_KEY: dict[str, Any] = {
     "type": "object",
@@ -244,6 +292,8 @@ class RotationHandlers:
         if status == "standby" and any(k["status"] == "standby" for k in project.signing_keys):
             raise ApiError(400, "A standby signing key already exists: promote or revoke it first")
         private = body.get("private_jwk")
+        if private is not None and "kid" in private and not _UUID.fullmatch(str(private["kid"])):
+            raise ApiError(400, "Invalid request body: $.private_jwk.kid: must be a UUID")
         if private is not None:
             expected = {"RS256": "RSA", "ES256": "EC", "EdDSA": "OKP", "HS256": "oct"}[body["algorithm"]]
             if private["kty"] != expected:
@@ -281,7 +331,7 @@ class RotationHandlers:
         for key in project.signing_keys:
             if key["legacy"]:
                 return json_reply(200, _signing_view(key))
-        raise ApiError(404, "The legacy JWT secret has not been imported as a signing key")
+        raise ApiError(404, "Legacy signing key not found: the legacy JWT secret has not been imported")
 
     def create_legacy_signing_key(self, call: Call) -> Reply:
         project = self._project(call)

@@ -92,8 +92,17 @@ class RouteMatch:
     allowed: tuple[str, ...] = ()
 
 
+# A key id is never "legacy": .../signing-keys/legacy is a resource of its own (and .../api-keys/legacy one the
+# emulator does not serve), so a method it does not allow gets 405 instead of falling through to the key route.
+_PARAMETER_PATTERNS = {"id": r"(?!legacy$)[^/]+"}
+
+
 def _compile(template: str) -> re.Pattern[str]:
-    regex = re.sub(r"\\{(\w+)\\}", r"(?P<\1>[^/]+)", re.escape(template))
+    def parameter(found: re.Match[str]) -> str:
+        name = found.group(1)
+        return f"(?P<{name}>{_PARAMETER_PATTERNS.get(name, '[^/]+')})"
+
+    regex = re.sub(r"\\{(\w+)\\}", parameter, re.escape(template))
     return re.compile(f"^{regex}$")
 
 
