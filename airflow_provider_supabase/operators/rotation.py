@@ -41,14 +41,24 @@ def _utc_now() -> datetime:
     return datetime.now(timezone.utc)
 
 
-def _moment(value: Any) -> datetime:
-    """An API timestamp (``2024-01-01T00:00:00.000Z``) as an aware datetime; the distant past if unreadable, so a
-    key of unknown age is treated as old enough to act on only where that is safe (see the callers)."""
+def _moment(value: Any) -> datetime | None:
+    """An API timestamp (``2024-01-01T00:00:00.000Z``) as an aware datetime, or None if it cannot be read."""
     try:
         moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
     except ValueError:
-        return datetime.min.replace(tzinfo=timezone.utc)
+        return None
     return moment if moment.tzinfo else moment.replace(tzinfo=timezone.utc)
+
+
+def _older_than(value: Any, period: timedelta, now: datetime) -> bool:
+    """True when the timestamp is at least ``period`` old; never for a timestamp that cannot be read, so nothing
+    is promoted, revoked or deleted on an age the API did not state."""
+    moment = _moment(value)
+    return moment is not None and now - moment >= period
+
+
+def _order(value: Any) -> datetime:
+    return _moment(value) or datetime.max.replace(tzinfo=timezone.utc)
 
 
 def _period(value: Any, field: str, *, allow_zero: bool = False) -> timedelta:
@@ -373,17 +383,18 @@ class RotateApiKeyOperator(SupabaseBaseOperator):
         own = re.compile(rf"^{re.escape(prefix)}_[0-9]{{12}}$")
 
         now = _utc_now()
-        listed = self.hook.list_api_keys(ref, reveal=True) or []
+        # Listed without values: only the one key handed to the sinks is ever revealed.
+        listed = self.hook.list_api_keys(ref) or []
         mine = sorted(
             (k for k in listed if k.get("type") == "secret" and own.match(str(k.get("name") or ""))),
-            key=lambda k: (_moment(k.get("inserted_at")), str(k.get("name"))),
+            key=lambda k: (_order(k.get("inserted_at")), str(k.get("name"))),
         )
         name = f"{prefix}_{now.strftime(_STAMP_FORMAT)}"
         same_name = [k for k in mine if k.get("name") == name]
         newest = mine[-1] if mine else None
         if same_name:  # this run (a retry) or one in the same minute made it already
             current, step = same_name[-1], "kept"
-        elif newest is not None and not compromised and now - _moment(newest.get("inserted_at")) < min_interval:
+        elif newest is not None and not compromised and not _older_than(newest.get("inserted_at"), min_interval, now):
             current, step = newest, "kept"
         else:
             current = self.hook.create_api_key(
@@ -396,6 +407,8 @@ class RotateApiKeyOperator(SupabaseBaseOperator):
             )
             step = "rotated"
             mine.append(current)
+        if step == "kept":
+            current = self.hook.get_api_key(ref, str(current["id"]), reveal=True)
         value = current.get("api_key")
         if not isinstance(value, str) or not value or "•" in value:
             raise AirflowException(
@@ -411,8 +424,8 @@ class RotateApiKeyOperator(SupabaseBaseOperator):
         deleted = []
         older = [k for k in mine if k.get("id") != current.get("id")]
         for index, key in enumerate(older):
-            replaced_at = _moment((older[index + 1] if index + 1 < len(older) else current).get("inserted_at"))
-            if compromised or now - replaced_at >= grace:
+            replaced_by = older[index + 1] if index + 1 < len(older) else current
+            if compromised or _older_than(replaced_by.get("inserted_at"), grace, now):
                 self.hook.delete_api_key(
                     ref,
                     str(key["id"]),
@@ -499,10 +512,10 @@ class RotateSigningKeyOperator(SupabaseBaseOperator):
         revoke_legacy = validate_bool(self.revoke_legacy, "revoke_legacy")
 
         now = _utc_now()
-        keys = sorted(self.hook.list_signing_keys(ref) or [], key=lambda k: _moment(k.get("created_at")))
+        keys = sorted(self.hook.list_signing_keys(ref) or [], key=lambda k: _order(k.get("created_at")))
 
         def aged(status: str, stamp: str, period: timedelta) -> list[Any]:
-            return [k for k in keys if k.get("status") == status and now - _moment(k.get(stamp)) >= period]
+            return [k for k in keys if k.get("status") == status and _older_than(k.get(stamp), period, now)]
 
         in_use = next((k.get("id") for k in keys if k.get("status") == "in_use"), None)
         standby = [k for k in keys if k.get("status") == "standby"]
@@ -513,7 +526,7 @@ class RotateSigningKeyOperator(SupabaseBaseOperator):
             key, step = self.hook.delete_signing_key(ref, str(revoked[0]["id"])), "delete"
         elif retired := self._revocable(ref, aged("previously_used", "updated_at", revoke_after), revoke_legacy):
             key, step = self.hook.update_signing_key(ref, str(retired[0]["id"]), "revoked"), "revoke"
-        elif standby and now - _moment(standby[0].get("created_at")) >= standby_period:
+        elif standby and _older_than(standby[0].get("created_at"), standby_period, now):
             key, step = self.hook.update_signing_key(ref, str(standby[0]["id"]), "in_use"), "promote"
             in_use = key.get("id")
         elif standby:

@@ -105,6 +105,17 @@ def test_a_second_run_the_same_day_keeps_the_key(run_tasks, emulator, project):
     assert _variable("svc_key") == key["api_key"]
 
 
+def test_only_the_key_handed_to_the_sinks_is_ever_revealed(run_tasks, emulator, project):
+    ref = project["ref"]
+    run_tasks(_rotate(ref), imports=IMPORTS)
+    run_tasks(_rotate(ref), imports=IMPORTS, dag_suffix="_again")
+
+    [key] = _own_keys(emulator, ref).values()
+    revealed = [(r.method, r.path) for r in emulator.requests if r.query.get("reveal") == ["true"]]
+    # The create answers the new key; the second run reads back the one key it hands over.
+    assert revealed == [("POST", f"/v1/projects/{ref}/api-keys"), ("GET", f"/v1/projects/{ref}/api-keys/{key['id']}")]
+
+
 def test_a_replaced_key_is_deleted_only_once_its_grace_has_passed(run_tasks, emulator, project):
     ref = project["ref"]
     old = _seed_key(ref, "svc_202401010000")
