@@ -182,7 +182,10 @@ def test_the_new_key_reaches_the_function_secrets_of_every_project(run_tasks, em
 def test_sink_names_and_refs_are_templated(run_tasks, emulator, project, monkeypatch):
     ref = project["ref"]
     monkeypatch.setenv("AIRFLOW_VAR_ROTATION_PROJECT", ref)
-    sinks = "[FunctionSecretsSink('{{ params.secret }}', ['{{ var.value.rotation_project }}']), VariableSink('{{ params.secret | lower }}')]"
+    sinks = (
+        "[FunctionSecretsSink('{{ params.secret }}', ['{{ var.value.rotation_project }}']), "
+        "VariableSink('{{ params.secret | lower }}')]"
+    )
 
     result = run_tasks(
         _rotate("{{ var.value.rotation_project }}", sinks=sinks), imports=IMPORTS, params={"secret": "SVC_KEY"}
