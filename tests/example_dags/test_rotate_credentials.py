@@ -4,9 +4,12 @@ changed), a second run the same day (key kept, next signing step, no password ch
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta, timezone
 from types import SimpleNamespace
 
 import pytest
+
+from airflow_provider_supabase.hooks.supabase import SupabaseHook
 
 DAG_ID = "supabase_rotate_credentials"
 WEEK = 7 * 86400
@@ -44,9 +47,14 @@ def rotated(examples):
     second = examples.run(DAG_ID, run_conf={"database_password": "skip"})
     after_second = emulator.state_snapshot()
     project = after_second["projects"][ref]
+    hook = SupabaseHook()
     for key in project["api_keys"]:
         if key["name"].startswith("airflow_backend_"):
+            # A key made a week ago: its name carries that week's stamp too.
+            stamp = (datetime.now(timezone.utc) - timedelta(seconds=WEEK)).strftime("%Y%m%d%H%M")
+            hook.update_api_key(ref, key["id"], {"name": f"airflow_backend_{stamp}"})
             emulator.age_api_key(ref, key["id"], WEEK)
+    hook.close()
     for key in project["signing_keys"]:
         emulator.age_signing_key(ref, key["id"], WEEK)
     week_later = examples.run(DAG_ID, run_conf={"database_password": "skip"})
@@ -105,7 +113,8 @@ def test_a_week_later_the_key_is_rotated_and_the_standby_promoted(rotated):
 
 def test_no_key_in_use_was_ever_deleted(rotated):
     # The first key is still there a week later: its two-day grace starts when the new key is made.
-    assert _keys(rotated.after_first, rotated.ref).keys() <= _keys(rotated.after_week, rotated.ref).keys()
+    first_ids = {k["id"] for k in _keys(rotated.after_first, rotated.ref).values()}
+    assert first_ids <= {k["id"] for k in _keys(rotated.after_week, rotated.ref).values()}
     assert rotated.after_week["projects"][rotated.ref]["deleted_api_keys"] == []
     before, after = _signing(rotated.after_second, rotated.ref), _signing(rotated.after_week, rotated.ref)
     assert set(before) == set(after) and "in_use" in after.values()
