@@ -48,6 +48,7 @@ def get_provider_info() -> dict[str, Any]:
                         "database",
                         "config",
                         "api_keys",
+                        "rotation",
                     )
                 ],
             }

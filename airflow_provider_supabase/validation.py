@@ -215,3 +215,38 @@ def validate_services(services: Any, field: str = "services") -> list[str]:
         if not _known(service, HEALTH_SERVICES):
             raise SupabaseInputError(field, f"{_shown(service)} is not one of {', '.join(sorted(HEALTH_SERVICES))}")
     return list(services)
+
+
+# The API's pattern for API key names (CreateApiKeyBody.name: 4 to 64 characters).
+API_KEY_NAME_RE = re.compile(r"^[a-z_][a-z0-9_]+$")
+API_KEY_TYPES = frozenset({"publishable", "secret"})
+SIGNING_ALGORITHMS = ("EdDSA", "ES256", "RS256", "HS256")
+SIGNING_KEY_STATUSES = ("in_use", "previously_used", "revoked", "standby")
+UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+
+
+def validate_api_key_name(name: Any, field: str = "name") -> str:
+    if not isinstance(name, str) or not API_KEY_NAME_RE.match(name) or not 4 <= len(name) <= 64:
+        raise SupabaseInputError(
+            field, f"must match {API_KEY_NAME_RE.pattern} and be 4 to 64 characters long, got {_shown(name)}"
+        )
+    return name
+
+
+def validate_key_id(key_id: Any, field: str = "key_id") -> str:
+    if not isinstance(key_id, str) or not UUID_RE.match(key_id):
+        raise SupabaseInputError(field, f"must be a key id (a UUID), got {_shown(key_id)}")
+    return key_id
+
+
+def validate_choice(value: Any, choices: Iterable[str], field: str) -> str:
+    allowed = tuple(choices)
+    if not isinstance(value, str) or value not in allowed:
+        raise SupabaseInputError(field, f"must be one of {', '.join(allowed)}, got {_shown(value)}")
+    return value
+
+
+def validate_bool(value: Any, field: str) -> bool:
+    if not isinstance(value, bool):
+        raise SupabaseInputError(field, "must be true or false")
+    return value

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -34,6 +35,10 @@ BIN = Path(sys.executable).parent
 # A new project takes this long on the emulator, so the demo really waits (deferred) for it to be healthy.
 PROJECT_READY_SECONDS = 2.0
 COMMAND_TIMEOUT = 300
+# supabase_rotate_credentials: the Variable naming its project, and the prefix of the API keys it makes.
+CREDENTIALS_DAG = "supabase_rotate_credentials"
+CREDENTIALS_PROJECT_VARIABLE = "supabase_credentials_project"
+CREDENTIALS_KEY_PREFIX = "airflow_backend_"
 
 
 class DemoFailed(Exception):
@@ -164,11 +169,71 @@ class Demo:
         report = self.check_tasks(ROTATION_DAG)
 
         print_summary(self.url, self.emulator_state(), report, types_path)
+        self.rotate_credentials()
         print(f"\nDemo finished in {time.monotonic() - started:.1f}s.")
         if self.failed_tasks:
             print(f"FAILED tasks: {', '.join(self.failed_tasks)} (logs in {self.home})")
             return 1
         return 0
+
+    # ------------------------------------------------------------------ credentials rotation
+
+    def rotate_credentials(self) -> None:
+        """Run supabase_rotate_credentials twice on the first project: show the step each run took, and that no
+        key in use was deleted on the way."""
+        ref = sorted(self.emulator_state()["projects"])[0]
+        self.env[f"AIRFLOW_VAR_{CREDENTIALS_PROJECT_VARIABLE.upper()}"] = ref
+        # The password sink writes this Variable; one set in the environment could not be overwritten.
+        self.env.pop("AIRFLOW_VAR_SUPABASE_DB_PASSWORD", None)
+        print(f"\nRotating the credentials of project {ref} ({CREDENTIALS_DAG}, run twice):")
+        in_use: list[tuple[str, str]] = []  # (kind, id) of every key in use before a run
+        for number, password in ((1, "now"), (2, "skip")):
+            state = self.emulator_state()["projects"][ref]
+            in_use += [("signing key", k["id"]) for k in state["signing_keys"] if k["status"] == "in_use"]
+            in_use += [("API key", k["id"]) for k in state["api_keys"] if k["name"].startswith(CREDENTIALS_KEY_PREFIX)]
+            conf = json.dumps({"database_password": password})
+            self.run(
+                f"airflow dags test {CREDENTIALS_DAG} (run {number})",
+                *("dags", "test", CREDENTIALS_DAG, "-c", conf),
+                log_name=f"{CREDENTIALS_DAG}-{number}",
+            )
+            states, _ = run_result(self.home / "airflow.db", CREDENTIALS_DAG)
+            steps = credentials_steps(self.home / "airflow.db")
+            for task, state_name in sorted(states.items()):
+                if state_name not in ("success", "skipped"):
+                    print(f"  ! {task}: {state_name}")
+                    self.failed_tasks.append(f"{CREDENTIALS_DAG}.{task}")
+            password_step = steps.get("rotate_database_password", "not due")
+            print(
+                f"  Run {number}: API key {steps.get('rotate_api_key', '?')}, signing keys "
+                f"{steps.get('signing_key_step', '?')}, database password {password_step}"
+            )
+        after = self.emulator_state()["projects"][ref]
+        present = {k["id"] for k in after["signing_keys"]} | {k["id"] for k in after["api_keys"]}
+        deleted = [f"{kind} {key_id}" for kind, key_id in in_use if key_id not in present]
+        if deleted:
+            print(f"  ! keys in use were deleted: {', '.join(deleted)}")
+            self.failed_tasks.append(f"{CREDENTIALS_DAG} (deleted a key in use)")
+        else:
+            print(f"  No key in use was deleted ({len(set(in_use))} checked).")
+
+
+def credentials_steps(db_path: Path) -> dict[str, str]:
+    """The ``step`` each rotation task of the latest supabase_rotate_credentials run reported in its XCom."""
+    with sqlite3.connect(db_path, timeout=30) as db:
+        (run_id,) = db.execute(
+            "SELECT run_id FROM dag_run WHERE dag_id = ? ORDER BY id DESC LIMIT 1", (CREDENTIALS_DAG,)
+        ).fetchone()
+        rows = db.execute(
+            "SELECT task_id, value FROM xcom WHERE dag_id = ? AND run_id = ? AND key = 'return_value'",
+            (CREDENTIALS_DAG, run_id),
+        ).fetchall()
+    steps = {}
+    for task, value in rows:
+        decoded = json.loads(value)
+        if isinstance(decoded, dict) and "step" in decoded:
+            steps[task] = str(decoded["step"])
+    return steps
 
 
 def print_summary(url: str, state: dict[str, Any], report: Any, types_path: Path) -> None:

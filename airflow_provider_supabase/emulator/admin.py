@@ -13,6 +13,8 @@ POST /_emulator/plans/projects              {"name", "final_status"?}
 POST /_emulator/plans/hostnames             {"hostname", "ssl_error"?}
 POST /_emulator/plans/pause                 {"ref", "final_status"?: INACTIVE | PAUSE_FAILED}
 POST /_emulator/plans/restore               {"ref", "final_status"?: ACTIVE_HEALTHY | RESTORE_FAILED | INACTIVE}
+POST /_emulator/projects/{ref}/api-keys/{id}/age       make an API key older {"seconds"}
+POST /_emulator/projects/{ref}/signing-keys/{id}/age   make a signing key older {"seconds"}
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
     from airflow_provider_supabase.emulator.app import EmulatorApp
 
 _PROJECT_ACTION = re.compile(r"^/_emulator/projects/([^/]+)/(status|network-bans)$")
+_KEY_AGE = re.compile(r"^/_emulator/projects/([^/]+)/(api-keys|signing-keys)/([^/]+)/age$")
 DEFAULT_SSL_ERROR = "CAA record for example.com prevents issuance"
 
 
@@ -120,6 +123,16 @@ def _dispatch(app: EmulatorApp, method: str, path: str, body: bytes) -> Reply:
                 final_status = data.get("final_status", "RESTORE_FAILED")
                 app.state.plan_restore(ref, final_status)
         return json_reply(201, {"ref": ref, "final_status": final_status})
+    aged = _KEY_AGE.match(path)
+    if aged is not None and method == "POST":
+        ref, table, key_id = aged.groups()
+        seconds = _required(_object(body), "seconds")
+        if not isinstance(seconds, (int, float)) or isinstance(seconds, bool) or seconds < 0:
+            raise ApiError(400, "Invalid request body: 'seconds' must be a non-negative number")
+        with app.lock:
+            if table == "api-keys":
+                return json_reply(200, app.state.age_api_key(ref, key_id, seconds))
+            return json_reply(200, app.state.age_signing_key(ref, key_id, seconds))
     action = _PROJECT_ACTION.match(path)
     if action is not None and method == "POST":
         ref, what = action.groups()

@@ -232,3 +232,13 @@ class Emulator:
         """Create a project instantly; its ``status`` sticks (use set_project_status to change it)."""
         with self._app.lock:
             return self._app.state.seed_project(name, organization_slug, region, status)
+
+    def age_api_key(self, ref: str, key_id: str, seconds: float) -> dict[str, Any]:
+        """Make an API key look ``seconds`` older (its ``inserted_at`` and ``updated_at``), instead of waiting."""
+        with self._app.lock:
+            return self._app.state.age_api_key(ref, key_id, seconds)
+
+    def age_signing_key(self, ref: str, key_id: str, seconds: float) -> dict[str, Any]:
+        """Make a JWT signing key look ``seconds`` older (its ``created_at`` and ``updated_at``)."""
+        with self._app.lock:
+            return self._app.state.age_signing_key(ref, key_id, seconds)

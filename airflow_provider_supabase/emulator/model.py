@@ -122,6 +122,11 @@ class Project:
     postgrest_config: dict[str, Any] = field(default_factory=dict)
     postgres_config: dict[str, Any] = field(default_factory=dict)
     api_keys: list[dict[str, Any]] = field(default_factory=list)
+    # Deleted API keys with how they were deleted (``was_compromised``, ``reason``): snapshot only.
+    deleted_api_keys: list[dict[str, Any]] = field(default_factory=list)
+    # JWT signing keys, each with its private part (snapshot only); see ``emulator.rotation``.
+    signing_keys: list[dict[str, Any]] = field(default_factory=list)
+    password_changes: int = 0
     # A pause, restore or restart in progress (a ``provisioning.Transition``); it outranks ``final_status``.
     transition: Any = None
 

@@ -34,6 +34,20 @@ _TABLE: tuple[tuple[str, dict[str, str]], ...] = (
     ("/v1/projects/{ref}/custom-hostname/activate", {"POST": "activate_hostname"}),
     ("/v1/projects/{ref}/pgsodium", {"GET": "get_pgsodium", "PUT": "update_pgsodium"}),
     ("/v1/projects/{ref}/api-keys", {"GET": "list_api_keys", "POST": "create_api_key"}),
+    (
+        "/v1/projects/{ref}/api-keys/{id}",
+        {"GET": "get_api_key", "PATCH": "update_api_key", "DELETE": "delete_api_key"},
+    ),
+    ("/v1/projects/{ref}/config/auth/signing-keys", {"GET": "list_signing_keys", "POST": "create_signing_key"}),
+    (
+        "/v1/projects/{ref}/config/auth/signing-keys/legacy",
+        {"GET": "get_legacy_signing_key", "POST": "create_legacy_signing_key"},
+    ),
+    (
+        "/v1/projects/{ref}/config/auth/signing-keys/{id}",
+        {"GET": "get_signing_key", "PATCH": "update_signing_key", "DELETE": "delete_signing_key"},
+    ),
+    ("/v1/projects/{ref}/database/password", {"PATCH": "update_database_password"}),
     ("/v1/projects/{ref}/network-bans/retrieve", {"POST": "list_network_bans"}),
     ("/v1/projects/{ref}/network-bans", {"DELETE": "delete_network_bans"}),
     ("/v1/projects/{ref}/network-restrictions", {"GET": "get_network_restrictions"}),
@@ -78,8 +92,17 @@ class RouteMatch:
     allowed: tuple[str, ...] = ()
 
 
+# A key id is never "legacy": .../signing-keys/legacy is a resource of its own (and .../api-keys/legacy one the
+# emulator does not serve), so a method it does not allow gets 405 instead of falling through to the key route.
+_PARAMETER_PATTERNS = {"id": r"(?!legacy$)[^/]+"}
+
+
 def _compile(template: str) -> re.Pattern[str]:
-    regex = re.sub(r"\\{(\w+)\\}", r"(?P<\1>[^/]+)", re.escape(template))
+    def parameter(found: re.Match[str]) -> str:
+        name = found.group(1)
+        return f"(?P<{name}>{_PARAMETER_PATTERNS.get(name, '[^/]+')})"
+
+    regex = re.sub(r"\\{(\w+)\\}", parameter, re.escape(template))
     return re.compile(f"^{regex}$")
 
 

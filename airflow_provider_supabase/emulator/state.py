@@ -38,6 +38,7 @@ from airflow_provider_supabase.emulator.provisioning import (
     new_auth_config,
     new_postgrest_config,
 )
+from airflow_provider_supabase.emulator.rotation import RotationHandlers
 from airflow_provider_supabase.emulator.typescript import generate_types
 from airflow_provider_supabase.emulator.validation import parse_json_text, validate
 from airflow_provider_supabase.emulator.wire import (
@@ -66,7 +67,7 @@ def _parse_bool(name: str, raw: str) -> bool:
     raise ApiError(400, f"Invalid query parameter {name}: expected true or false")
 
 
-class State(ProvisioningHandlers):
+class State(ProvisioningHandlers, RotationHandlers):
     """Everything the emulated API knows. Call with the gateway lock held."""
 
     def __init__(self, project_ready_seconds: float = 3.0, bundle_secret: bytes | None = None) -> None:
@@ -713,6 +714,7 @@ class State(ProvisioningHandlers):
                 "final_status": project.final_status,
                 "forced_status": project.forced_status,
                 **self.provisioning_snapshot(project),
+                **self.rotation_snapshot(project),
             }
             secrets[ref] = {
                 name: {"value": s.value, "digest": sha256_hex(s.value), "updated_at": s.updated_at}

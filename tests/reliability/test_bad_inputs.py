@@ -4,6 +4,7 @@ field, and not one request reaches the API."""
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +28,13 @@ from airflow_provider_supabase.operators.projects import (
     DeleteProjectOperator,
     PauseProjectOperator,
     RestoreProjectOperator,
+)
+from airflow_provider_supabase.operators.rotation import (
+    FunctionSecretsSink,
+    RotateApiKeyOperator,
+    RotateDatabasePasswordOperator,
+    RotateSigningKeyOperator,
+    VariableSink,
 )
 from airflow_provider_supabase.operators.secrets import SyncSecretsOperator
 from airflow_provider_supabase.operators.types import GenerateTypeScriptTypesOperator
@@ -197,6 +205,64 @@ BAD_INPUTS: dict[str, tuple[Callable[[SupabaseHook, Path], Any], str]] = {
         "variable_prefix",
     ),
     # Types
+    "rotate key: empty prefix": (
+        _run(RotateApiKeyOperator, project_ref=REF, name_prefix="", sinks=[VariableSink("k")]),
+        "name_prefix",
+    ),
+    "rotate key: prefix outside the API's name pattern": (
+        _run(RotateApiKeyOperator, project_ref=REF, name_prefix="Backend-Key", sinks=[VariableSink("k")]),
+        "name_prefix",
+    ),
+    "rotate key: prefix too long for a 64-character name": (
+        _run(RotateApiKeyOperator, project_ref=REF, name_prefix="b" * 52, sinks=[VariableSink("k")]),
+        "name_prefix",
+    ),
+    "rotate key: zero grace period": (
+        _run(
+            RotateApiKeyOperator,
+            project_ref=REF,
+            name_prefix="svc",
+            sinks=[VariableSink("k")],
+            grace_period=timedelta(0),
+        ),
+        "grace_period",
+    ),
+    "rotate key: grace period as a number": (
+        _run(RotateApiKeyOperator, project_ref=REF, name_prefix="svc", sinks=[VariableSink("k")], grace_period=3600),
+        "grace_period",
+    ),
+    "rotate key: reserved function secret name": (
+        _run(
+            RotateApiKeyOperator, project_ref=REF, name_prefix="svc", sinks=[FunctionSecretsSink("SUPABASE_KEY", [REF])]
+        ),
+        "FunctionSecretsSink.name",
+    ),
+    "rotate key: a sink that is not one": (
+        _run(RotateApiKeyOperator, project_ref=REF, name_prefix="svc", sinks=["supabase_key"]),
+        "sinks",
+    ),
+    "signing keys: unknown algorithm": (
+        _run(RotateSigningKeyOperator, project_ref=REF, algorithm="ES512"),
+        "algorithm",
+    ),
+    "signing keys: algorithm in lower case": (
+        _run(RotateSigningKeyOperator, project_ref=REF, algorithm="es256"),
+        "algorithm",
+    ),
+    "password: below the length floor": (
+        _run(RotateDatabasePasswordOperator, project_ref=REF, sinks=[VariableSink("k")], length=15),
+        "length",
+    ),
+    "password: length as a string": (
+        _run(RotateDatabasePasswordOperator, project_ref=REF, sinks=[VariableSink("k")], length="32"),
+        "length",
+    ),
+    "hook: API key name with a dash": (lambda h, t: h.create_api_key(REF, "secret", "my-key"), "name"),
+    "hook: password too short": (lambda h, t: h.update_database_password(REF, "pw"), "password"),
+    "hook: signing key status unknown": (
+        lambda h, t: h.update_signing_key(REF, "22222222-2222-4222-8222-222222222222", "active"),
+        "status",
+    ),
     "types: output directory does not exist": (
         _run(GenerateTypeScriptTypesOperator, project_ref=REF, output_path="/nonexistent-dir/types.ts"),
         "output_path",

@@ -20,6 +20,7 @@ from airflow_provider_supabase.hooks.supabase import SupabaseAsyncHook, Supabase
 from tests.reliability._support import names, normalise, record, wait_for_in_flight
 
 DB_PASS = "matrix-db-pass-0123"
+DB_PASS_ROTATED = "matrix-rotated-Pass-4567"
 ROOT_KEY = "ab" * 32
 HOSTNAME = "api.example.com"
 BODY_V1 = "Deno.serve(() => new Response('v1'))"
@@ -74,6 +75,26 @@ def _paused(emu, hook) -> dict[str, str]:
 
 def _nothing(emu, hook) -> dict[str, str]:
     return {}
+
+
+def _with_api_key(emu, hook) -> dict[str, str]:
+    ctx = _project(emu, hook)
+    ctx["key"] = hook.create_api_key(ctx["ref"], "secret", "ci_key")["id"]
+    return ctx
+
+
+def _with_standby_key(emu, hook) -> dict[str, str]:
+    ctx = _project(emu, hook)
+    ctx["legacy"] = hook.create_legacy_signing_key(ctx["ref"])["id"]
+    ctx["standby"] = hook.create_signing_key(ctx["ref"], "ES256")["id"]
+    return ctx
+
+
+def _with_revoked_key(emu, hook) -> dict[str, str]:
+    ctx = _with_standby_key(emu, hook)
+    hook.update_signing_key(ctx["ref"], ctx["standby"], "in_use")
+    hook.update_signing_key(ctx["ref"], ctx["legacy"], "revoked")
+    return ctx
 
 
 @dataclass(frozen=True)
@@ -238,6 +259,96 @@ CALLS = [
         "/v1/projects/{ref}/api-keys",
         lambda h, c: h.list_api_keys(c["ref"], reveal=True),
         lambda r, c: sorted(k["name"] for k in r) == ["anon", "default", "default", "service_role"],
+    ),
+    Call(
+        "get_api_key",
+        "get",
+        "GET",
+        "/v1/projects/{ref}/api-keys/{id}",
+        lambda h, c: h.get_api_key(c["ref"], c["key"], reveal=True),
+        lambda r, c: r["name"] == "ci_key" and r["api_key"].startswith("sb_secret_"),
+        setup=_with_api_key,
+    ),
+    Call(
+        "create_api_key",
+        "create",
+        "POST",
+        "/v1/projects/{ref}/api-keys",
+        lambda h, c: h.create_api_key(c["ref"], "secret", "svc_202401010000", reveal=True),
+        lambda r, c: r["name"] == "svc_202401010000" and r["api_key"].startswith("sb_secret_"),
+        creates="api_keys",
+    ),
+    Call(
+        "update_api_key",
+        "update (PATCH)",
+        "PATCH",
+        "/v1/projects/{ref}/api-keys/{id}",
+        lambda h, c: h.update_api_key(c["ref"], c["key"], {"name": "ci_key_renamed"}),
+        lambda r, c: r["name"] == "ci_key_renamed",
+        setup=_with_api_key,
+    ),
+    Call(
+        "delete_api_key",
+        "delete",
+        "DELETE",
+        "/v1/projects/{ref}/api-keys/{id}",
+        lambda h, c: h.delete_api_key(c["ref"], c["key"], was_compromised=True, reason="leaked"),
+        lambda r, c: r is None or r["name"] == "ci_key",
+        setup=_with_api_key,
+    ),
+    Call(
+        "list_signing_keys",
+        "list",
+        "GET",
+        "/v1/projects/{ref}/config/auth/signing-keys",
+        lambda h, c: h.list_signing_keys(c["ref"]),
+        lambda r, c: {k["id"]: k["status"] for k in r} == {c["legacy"]: "in_use", c["standby"]: "standby"},
+        setup=_with_standby_key,
+    ),
+    Call(
+        "create_signing_key",
+        "create",
+        "POST",
+        "/v1/projects/{ref}/config/auth/signing-keys",
+        lambda h, c: h.create_signing_key(c["ref"], "ES256"),
+        lambda r, c: (r["algorithm"], r["status"]) == ("ES256", "standby"),
+        creates="signing_keys",
+    ),
+    Call(
+        "create_legacy_signing_key",
+        "create",
+        "POST",
+        "/v1/projects/{ref}/config/auth/signing-keys/legacy",
+        lambda h, c: h.create_legacy_signing_key(c["ref"]),
+        lambda r, c: (r["algorithm"], r["status"]) == ("HS256", "in_use"),
+        creates="signing_keys",
+    ),
+    Call(
+        "promote_signing_key",
+        "update (PATCH)",
+        "PATCH",
+        "/v1/projects/{ref}/config/auth/signing-keys/{id}",
+        lambda h, c: h.update_signing_key(c["ref"], c["standby"], "in_use"),
+        lambda r, c: (r["id"], r["status"]) == (c["standby"], "in_use"),
+        setup=_with_standby_key,
+    ),
+    Call(
+        "delete_signing_key",
+        "delete",
+        "DELETE",
+        "/v1/projects/{ref}/config/auth/signing-keys/{id}",
+        lambda h, c: h.delete_signing_key(c["ref"], c["legacy"]),
+        lambda r, c: r is None or r["id"] == c["legacy"],
+        setup=_with_revoked_key,
+    ),
+    Call(
+        "update_database_password",
+        "update (PATCH)",
+        "PATCH",
+        "/v1/projects/{ref}/database/password",
+        lambda h, c: h.update_database_password(c["ref"], DB_PASS_ROTATED),
+        lambda r, c: bool(r["message"]),
+        chosen=(DB_PASS_ROTATED,),
     ),
     Call(
         "pause_project",

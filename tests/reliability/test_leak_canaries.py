@@ -121,6 +121,71 @@ def test_rotation_dag_leaks_no_token_root_key_or_secret_value(request, api, monk
     assert hits == []
 
 
+def test_credentials_rotation_dag_leaks_no_api_key_private_jwk_or_password(
+    request, api, monkeypatch, run_dag, airflow_db
+):
+    ref = api.seed_project("acme-prod", api.seed_organization("Acme")["slug"])["ref"]
+    before = api.state_snapshot()["projects"][ref]
+    # Values the operators read (revealed keys listed beside the rotated one) or make the API make.
+    listed = [k["api_key"] for k in before["api_keys"] if k["type"] != "publishable" and k["name"] != "anon"]
+    jwt_secret, old_password = before["postgrest_config"]["jwt_secret"], before["db_pass"]
+    token = _canary_token()
+    set_connection(monkeypatch, api.url, token=token)
+    monkeypatch.setenv("AIRFLOW_VAR_SUPABASE_CREDENTIALS_PROJECT", ref)
+    monkeypatch.delenv("AIRFLOW_VAR_SUPABASE_DB_PASSWORD", raising=False)
+    source = _example_dag(airflow_db, "supabase_rotate_credentials")
+
+    first = run_dag(source, "supabase_rotate_credentials", run_conf={"database_password": "now"})
+    second = run_dag(source, "supabase_rotate_credentials", run_conf={"database_password": "skip"})
+
+    assert (first.state, second.state) == ("success", "success"), (first.task_states, second.task_states)
+    after = api.state_snapshot()["projects"][ref]
+    [rotated] = [k["api_key"] for k in after["api_keys"] if k["name"].startswith("airflow_backend_")]
+    private_parts = [
+        value for key in after["signing_keys"] for name, value in key["private_jwk"].items() if name in ("d", "k")
+    ]
+    # Both runs really made secrets: the legacy import, then a standby key with its own private part.
+    assert len(private_parts) == 2 and after["password_changes"] == 1
+    places = {
+        **{f"first run: {k}": v for k, v in _places(first, airflow_db).items()},
+        **{f"second run: {k}": v for k, v in _places(second, airflow_db).items()},
+    }
+    _searched(places, ref, "airflow_backend_", "import_legacy", "create_standby")
+    canaries = [token, rotated, after["db_pass"], old_password, jwt_secret, *private_parts, *listed]
+    hits = canary_hits(canaries, places)
+    record(request, leaks=len(hits), places=len(places))
+    assert hits == []
+
+
+PASSWORD_DAG = """
+from airflow_provider_supabase.operators.rotation import RotateDatabasePasswordOperator, VariableSink
+
+RotateDatabasePasswordOperator(task_id="password", project_ref="{ref}", sinks=[VariableSink("canary_db_password")])
+"""
+
+
+def test_a_password_change_that_fails_half_way_leaks_the_pending_password_nowhere(
+    request, api, monkeypatch, run_tasks, airflow_db
+):
+    from airflow.models import Variable
+
+    ref = api.seed_project("acme-prod", api.seed_organization("Acme")["slug"])["ref"]
+    token = _canary_token()
+    set_connection(monkeypatch, api.url, token=token, max_retries=1)
+    api.inject_fault("PATCH", "/v1/projects/{ref}/database/password", "status", status=500, times=10, message="boom")
+
+    result = run_tasks(PASSWORD_DAG.format(ref=ref))
+
+    assert result.task_states == {"password": "failed"}
+    pending = Variable.get("canary_db_password_pending", default_var=None)
+    assert pending and api.state_snapshot()["projects"][ref]["password_changes"] == 0
+    places = _searched(_places(result, airflow_db), "Traceback", "boom", ref)
+    hits = canary_hits([token, pending], places)
+    record(request, leaks=len(hits), places=len(places))
+    Variable.delete("canary_db_password_pending")
+    assert hits == []
+
+
 PGSODIUM_DAG = """
 from airflow_provider_supabase.operators.pgsodium import UpdatePgsodiumRootKeyOperator
 
@@ -263,6 +328,16 @@ FAILING_CALLS: dict[str, tuple[Any, Any]] = {
     "root key update, API outage": (lambda h, c: h.update_pgsodium_config(c["ref"], ROOT_KEY), {"status": 502}),
     "root key update, secret that is not a key": (lambda h, c: h.update_pgsodium_config(c["ref"], SECRET), None),
     "any call, token refused": (lambda h, c: h.list_projects(), {"status": 401}),
+    "password change, API outage": (lambda h, c: h.update_database_password(c["ref"], SECRET), {"status": 503}),
+    "password change, password too short": (lambda h, c: h.update_database_password(c["ref"], SECRET[:3]), None),
+    "signing key import, API outage": (
+        lambda h, c: h.create_signing_key(c["ref"], "ES256", private_jwk={"kty": "EC", "d": SECRET}),
+        {"status": 500},
+    ),
+    "signing key import, JWK without a key type": (
+        lambda h, c: h.create_signing_key(c["ref"], "ES256", private_jwk={"d": SECRET}),
+        None,
+    ),
 }
 
 

@@ -140,3 +140,85 @@ def test_hostname_activation_whose_response_is_lost_succeeds_without_a_second_ac
     assert result.state == "success" and result.try_numbers["activate"] == 1
     assert api.state_snapshot()["hostnames"][ref]["status"] == "5_services_reconfigured"
     assert api.request_count("POST", "/v1/projects/{ref}/custom-hostname/activate") == 1
+
+
+ROTATION_IMPORT = (
+    "from airflow_provider_supabase.operators.rotation import RotateApiKeyOperator, RotateDatabasePasswordOperator, "
+    "VariableSink"
+)
+
+
+def _variable(name: str) -> str | None:
+    from airflow.models import Variable
+
+    return Variable.get(name, default_var=None)
+
+
+def _clear_variables(*names: str) -> None:
+    from airflow.models import Variable
+
+    for name in names:
+        Variable.delete(name)
+
+
+def test_key_rotation_whose_create_answer_is_lost_makes_one_key_on_the_task_retry(request, api, connect, run_tasks):
+    record(request, faults=1, outcome="survived")
+    _, ref = _project(api)
+    _clear_variables("fault_svc_key")
+    connect(max_retries=0)
+    api.inject_fault("POST", "/v1/projects/{ref}/api-keys", "drop_after")
+
+    result = run_tasks(
+        f'RotateApiKeyOperator(task_id="rotate", project_ref="{ref}", name_prefix="svc", '
+        'sinks=[VariableSink("fault_svc_key")], retries=1, retry_delay=timedelta(0))',
+        imports=ROTATION_IMPORT,
+    )
+
+    assert result.state == "success" and result.try_numbers["rotate"] == 2
+    keys = [k for k in api.state_snapshot()["projects"][ref]["api_keys"] if k["name"].startswith("svc_")]
+    assert len(keys) == 1 and result.xcom("rotate")["step"] == "kept"
+    assert _variable("fault_svc_key") == keys[0]["api_key"]
+
+
+def test_key_rotation_cut_off_between_create_and_delete_deletes_on_the_task_retry(request, api, connect, run_tasks):
+    record(request, faults=1, outcome="survived")
+    _, ref = _project(api)
+    _clear_variables("fault_svc_key")
+    hook = SupabaseHook()
+    for name, age in (("svc_202401010000", 20), ("svc_202401080000", 10)):
+        api.age_api_key(ref, hook.create_api_key(ref, "secret", name)["id"], age * 86400)
+    connect(max_retries=1)
+    # The new key is made and handed over, then an outage outlasts the first try's retries of the delete.
+    api.inject_fault("DELETE", "/v1/projects/{ref}/api-keys/{id}", "status", status=503, times=2)
+
+    result = run_tasks(
+        f'RotateApiKeyOperator(task_id="rotate", project_ref="{ref}", name_prefix="svc", '
+        'sinks=[VariableSink("fault_svc_key")], retries=1, retry_delay=timedelta(0))',
+        imports=ROTATION_IMPORT,
+    )
+
+    assert result.state == "success" and result.try_numbers["rotate"] == 2
+    keys = {k["name"]: k for k in api.state_snapshot()["projects"][ref]["api_keys"] if k["name"].startswith("svc_")}
+    # One new key; the oldest, replaced ten days ago, deleted; the one replaced just now within its grace.
+    assert sorted(keys) == ["svc_202401080000", result.xcom("rotate")["key"]]
+    assert result.xcom("rotate")["deleted"] == ["svc_202401010000"]
+    assert _variable("fault_svc_key") == keys[result.xcom("rotate")["key"]]["api_key"]
+
+
+def test_password_change_whose_answer_is_lost_ends_with_the_password_the_sink_holds(request, api, connect, run_tasks):
+    record(request, faults=1, outcome="survived")
+    _, ref = _project(api)
+    _clear_variables("fault_db_password", "fault_db_password_pending")
+    connect(max_retries=0)
+    api.inject_fault("PATCH", "/v1/projects/{ref}/database/password", "drop_after")
+
+    result = run_tasks(
+        f'RotateDatabasePasswordOperator(task_id="password", project_ref="{ref}", '
+        'sinks=[VariableSink("fault_db_password")], retries=1, retry_delay=timedelta(0))',
+        imports=ROTATION_IMPORT,
+    )
+
+    assert result.state == "success" and result.try_numbers["password"] == 2
+    project = api.state_snapshot()["projects"][ref]
+    assert project["password_changes"] == 2 and result.xcom("password")["step"] == "resumed"
+    assert _variable("fault_db_password") == project["db_pass"] and _variable("fault_db_password_pending") is None

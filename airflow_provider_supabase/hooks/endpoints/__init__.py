@@ -10,6 +10,7 @@ from airflow_provider_supabase.hooks.endpoints.config import ConfigEndpoints
 from airflow_provider_supabase.hooks.endpoints.database import DatabaseEndpoints
 from airflow_provider_supabase.hooks.endpoints.domains import DomainEndpoints
 from airflow_provider_supabase.hooks.endpoints.functions import FunctionEndpoints
+from airflow_provider_supabase.hooks.endpoints.keys import KeyEndpoints
 from airflow_provider_supabase.hooks.endpoints.network import NetworkEndpoints
 from airflow_provider_supabase.hooks.endpoints.organizations import OrganizationEndpoints
 from airflow_provider_supabase.hooks.endpoints.projects import ProjectEndpoints
@@ -25,6 +26,7 @@ class Endpoints(
     DomainEndpoints,
     NetworkEndpoints,
     ConfigEndpoints,
+    KeyEndpoints,
 ):
     """Every endpoint method; ``SupabaseHook`` answers them with values, ``SupabaseAsyncHook`` with awaitables."""
 
