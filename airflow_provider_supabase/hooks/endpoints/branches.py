@@ -200,13 +200,14 @@ class BranchEndpoints(EndpointGroup):
 
     def get_branch_config(self, branch_id_or_ref: str) -> api.BranchDetailResponse:
         """A branch's database details: ``ref``, ``status``, ``db_host``, ``db_port``, ``db_user``, and its
-        ``db_pass`` and ``jwt_secret``, which are secrets: mask them (``mask_secret``) before anything logs them.
+        ``db_pass`` and ``jwt_secret``. Those two are passed to Airflow's secrets masker as they arrive, so a log
+        line or a rendered field that shows them shows ``***``; never return them from a task (XCom).
 
         :param branch_id_or_ref: the branch's id (UUID) or its project's ref.
         :raises SupabaseInputError: for a malformed id, before any request.
         :raises SupabaseApiError: 404 when there is no such branch.
         """
-        return self._run(Request("GET", *branch_path(branch_id_or_ref)))
+        return self._run(Request("GET", *branch_path(branch_id_or_ref), transform=mask_branch_secrets))
 
     def branch_project_ref(self, branch_id_or_ref: str) -> str:
         """The ref of a branch's own project: given as is, or read from the branch config for an id.
@@ -217,7 +218,8 @@ class BranchEndpoints(EndpointGroup):
         value = validate_branch_id_or_ref(branch_id_or_ref)
         if REF_RE.match(value):
             return self._run(_constant(value))
-        return self._run(Request("GET", *branch_path(value), transform=lambda detail: str(detail["ref"])))
+        request = Request("GET", *branch_path(value), transform=lambda detail: str(mask_branch_secrets(detail)["ref"]))
+        return self._run(request)
 
     def update_branch(self, branch_id_or_ref: str, fields: Mapping[str, Any]) -> api.BranchResponse:
         """Change a branch: ``branch_name``, ``git_branch``, ``persistent``, ``request_review``, ``notify_url``...
@@ -384,6 +386,21 @@ class BranchEndpoints(EndpointGroup):
             f"{ref} is the project of a preview branch; branch calls take the parent project's ref "
             f"(the API answered 403: {err.api_message})",
         )
+
+
+BRANCH_SECRET_FIELDS = ("db_pass", "jwt_secret")
+
+
+def mask_branch_secrets(detail: Any) -> Any:
+    """Hand a branch config's secrets to the masker, before anything can log them; the config is returned as is."""
+    if isinstance(detail, Mapping):
+        from airflow_provider_supabase.compat import mask_secret
+
+        for name in BRANCH_SECRET_FIELDS:
+            value = detail.get(name)
+            if isinstance(value, str) and value:
+                mask_secret(value)
+    return detail
 
 
 def _workflow_request(branch_id_or_ref: str, suffix: str, migration_version: str | None) -> Request:
