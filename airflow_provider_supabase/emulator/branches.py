@@ -460,8 +460,10 @@ class BranchHandlers:
 
     def list_action_runs(self, call: Call) -> Reply:
         project = self._project(call)
-        runs = [r for b in self.branches.values() if b.project_ref == project.ref and not b.is_default for r in b.runs]
-        runs.sort(key=lambda r: r.created_at, reverse=True)
+        # Newest first; a branch's runs are kept in the order they started.
+        runs = [
+            r for b in self.branches.values() if b.project_ref == project.ref and not b.is_default for r in b.runs[::-1]
+        ]
         offset = _number(call, "offset", 0)
         limit = _number(call, "limit", None)
         runs = runs[offset:] if limit is None else runs[offset : offset + limit]

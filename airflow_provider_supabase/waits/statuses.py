@@ -176,8 +176,10 @@ def log_tail(text: Any, lines: int = LOG_TAIL_LINES, chars: int = LOG_TAIL_CHARS
 
 
 def latest_run(runs: Any) -> Mapping[str, Any] | None:
-    """The newest action run of a listing (by ``created_at``; the API lists newest first)."""
+    """The newest action run of a listing: the latest ``created_at``, and of runs started in the same instant the
+    one listed first (the API lists newest first)."""
     items = [r for r in (runs if isinstance(runs, list) else []) if isinstance(r, Mapping)]
+    # max() keeps the first of equal keys.
     return max(items, key=lambda r: str(r.get("created_at") or "")) if items else None
 
 
