@@ -252,7 +252,7 @@ class BranchHandlers:
         return "CREATING_PROJECT" if project_status in ("UNKNOWN", "COMING_UP") else "RUNNING_MIGRATIONS"
 
     def _start_run(self, branch: Branch, workflow: str) -> ActionRun:
-        dead = self.branch_plans.pop((branch.name, workflow), None)
+        dead = self.branch_plans.pop((branch.name, workflow), None) or self.branch_plans.pop(("*", workflow), None)
         run = ActionRun(
             id=f"run_{secrets_module.token_hex(12)}",
             branch_id=branch.id,

@@ -205,8 +205,8 @@ class Emulator:
             self._app.state.plan_restore(ref, final_status)
 
     def plan_branch_failure(self, branch_name: str, step: str, log: str, workflow: str = "create") -> None:
-        """The next ``workflow`` run (create, merge, push, reset) of the branch named ``branch_name`` ends with
-        ``step`` DEAD, its log ending with ``log``."""
+        """The next ``workflow`` run (create, merge, push, reset) of the branch named ``branch_name`` (``"*"``: of
+        whichever branch starts one next) ends with ``step`` DEAD, its log ending with ``log``."""
         with self._app.lock:
             self._app.state.plan_branch_failure(branch_name, step, log, workflow)
 

@@ -14,7 +14,12 @@ import pytest
 
 from .conftest import EXAMPLE_DAGS
 
-DAG_IDS = {"supabase_provision_project", "supabase_rotate_secrets", "supabase_deploy_functions"}
+DAG_IDS = {
+    "supabase_provision_project",
+    "supabase_rotate_secrets",
+    "supabase_deploy_functions",
+    "supabase_preview_branch",
+}
 
 
 def _parse():
