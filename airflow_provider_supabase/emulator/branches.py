@@ -111,7 +111,8 @@ class ActionRun:
         return statuses
 
     def view(self, ready_seconds: float) -> dict[str, Any]:
-        now = utc_now_iso()
+        # Timestamps stay those of the run's creation, so two reads of an unchanged run are equal.
+        now = self.created_at
         steps = [
             {"name": name, "status": status, "created_at": self.created_at, "updated_at": now}
             for name, status in zip(self.steps, self.step_statuses(ready_seconds), strict=True)
@@ -509,8 +510,9 @@ class BranchHandlers:
         self._enable_branching(project)
 
     def branches_snapshot(self) -> dict[str, Any]:
+        # Keyed by parent and name (unique together), which read better than ids and survive normalising.
         return {
-            branch.id: {
+            f"{branch.parent_ref}/{branch.name}": {
                 **self._branch_view(branch),
                 "runs": [
                     {**run.view(self.project_ready_seconds), "workflow": run.workflow, "dead_step": run.dead_step}

@@ -140,13 +140,23 @@ def test_workflows_answer_a_run_that_the_action_run_calls_read(hook, emulator, b
     assert isinstance(hook.get_action_run_logs(branch["project_ref"], run_id), str)
 
 
-def test_a_lost_merge_answer_is_not_sent_again(hook, emulator, branch):
+def test_a_lost_merge_answer_finds_the_run_it_started_instead_of_merging_twice(hook, emulator, branch):
     emulator.inject_fault("POST", f"/v1/branches/{branch['id']}/merge", "drop_after")
 
-    with pytest.raises(SupabaseApiError):
-        hook.merge_branch(branch["id"])
+    answer = hook.merge_branch(branch["id"])
 
     assert emulator.request_count("POST", f"/v1/branches/{branch['id']}/merge") == 1
+    runs = hook.list_action_runs(branch["project_ref"])
+    assert len(runs) == 2 and answer == {"workflow_run_id": runs[0]["id"], "message": "ok"}
+
+
+def test_a_lost_create_answer_on_a_project_without_branching_is_sent_again(hook, emulator, project):
+    emulator.inject_fault("POST", f"/v1/projects/{project['ref']}/branches", "drop")
+
+    branch = hook.create_branch(project["ref"], "first")
+
+    assert [b["name"] for b in _branches(emulator)] == ["first"] and branch["name"] == "first"
+    assert emulator.request_count("POST", f"/v1/projects/{project['ref']}/branches") == 2
 
 
 def test_delete_without_force_is_scheduled_and_restore_cancels_it(hook, emulator, project, branch):

@@ -10,13 +10,14 @@ branch project's ref (``branch_project_ref`` resolves a branch id to it).
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_supabase.exceptions import SupabaseApiError, SupabaseInputError
 from airflow_provider_supabase.hooks.call import Plan
 from airflow_provider_supabase.hooks.endpoints._base import EndpointGroup, bool_param, project_path
 from airflow_provider_supabase.hooks.endpoints._naming import created_or_adopted
-from airflow_provider_supabase.hooks.request import Recovery, Request
+from airflow_provider_supabase.hooks.request import Recovery, Request, identities
 from airflow_provider_supabase.validation import (
     REF_RE,
     require_text,
@@ -175,7 +176,8 @@ class BranchEndpoints(EndpointGroup):
             if err.status_code != 422:
                 raise
             listing = []  # branching is off: the first branch turns it on, and there is nothing to adopt
-        recovery = Recovery(path[0], _named(body["branch_name"]))
+        # Until the first branch exists the list answers 422: for the recovery that means "not created".
+        recovery = Recovery(path[0], _named(body["branch_name"]), absent=frozenset({404, 422}))
         request = Request("POST", *path, json=body, idempotent=False, recovery=recovery)
         try:
             return (yield from created_or_adopted(listing, request, adopt_existing))
@@ -253,7 +255,8 @@ class BranchEndpoints(EndpointGroup):
         return self._run(Request("DELETE", *path, params={"force": bool_param(force)}))
 
     def push_branch(self, branch_id_or_ref: str, migration_version: str | None = None) -> api.BranchUpdateResponse:
-        """Push the branch's git changes to it (apply new migrations). Starts a workflow run.
+        """Push the branch's git changes to it (apply new migrations). Starts a workflow run. The branch's runs
+        are listed first: after a lost answer the run this call started is recognised, not started twice.
 
         :param branch_id_or_ref: the branch's id (UUID) or its project's ref.
         :param migration_version: apply migrations up to this version only.
@@ -261,10 +264,11 @@ class BranchEndpoints(EndpointGroup):
         :raises SupabaseInputError: for a malformed id, before any request.
         :raises SupabaseApiError: when the API refuses the call.
         """
-        return self._run(_workflow_request(branch_id_or_ref, "/push", migration_version))
+        return self._run(self._workflow(branch_id_or_ref, "/push", migration_version))
 
     def merge_branch(self, branch_id_or_ref: str, migration_version: str | None = None) -> api.BranchUpdateResponse:
-        """Merge the branch's migrations and functions into its parent project. Starts a workflow run.
+        """Merge the branch's migrations and functions into its parent project. Starts a workflow run. The branch's runs
+        are listed first: after a lost answer the run this call started is recognised, not started twice.
 
         :param branch_id_or_ref: the branch's id (UUID) or its project's ref.
         :param migration_version: merge migrations up to this version only.
@@ -272,10 +276,11 @@ class BranchEndpoints(EndpointGroup):
         :raises SupabaseInputError: for a malformed id, before any request.
         :raises SupabaseApiError: when the API refuses the call.
         """
-        return self._run(_workflow_request(branch_id_or_ref, "/merge", migration_version))
+        return self._run(self._workflow(branch_id_or_ref, "/merge", migration_version))
 
     def reset_branch(self, branch_id_or_ref: str, migration_version: str | None = None) -> api.BranchUpdateResponse:
-        """Reset the branch's database to its migrations (its data is lost). Starts a workflow run.
+        """Reset the branch's database to its migrations (its data is lost). Starts a workflow run. The branch's runs
+        are listed first: after a lost answer the run this call started is recognised, not started twice.
 
         :param branch_id_or_ref: the branch's id (UUID) or its project's ref.
         :param migration_version: reset to this migration version.
@@ -283,7 +288,7 @@ class BranchEndpoints(EndpointGroup):
         :raises SupabaseInputError: for a malformed id, before any request.
         :raises SupabaseApiError: when the API refuses the call.
         """
-        return self._run(_workflow_request(branch_id_or_ref, "/reset", migration_version))
+        return self._run(self._workflow(branch_id_or_ref, "/reset", migration_version))
 
     def restore_branch(self, branch_id_or_ref: str) -> api.BranchRestoreResponse:
         """Cancel a branch's scheduled deletion (one made with ``delete_branch(..., force=False)``).
@@ -357,6 +362,20 @@ class BranchEndpoints(EndpointGroup):
 
     # ------------------------------------------------------------------------------------- helpers
 
+    def _workflow(self, branch_id_or_ref: str, suffix: str, migration_version: str | None) -> Plan:
+        """A merge, push or reset. Its runs are listed first, so after a lost answer the run it started is found
+        (the newest run that was not listed) instead of a second run being started."""
+        request = _workflow_request(branch_id_or_ref, suffix, migration_version)
+        value = validate_branch_id_or_ref(branch_id_or_ref)
+        if REF_RE.match(value):
+            ref = value
+        else:
+            ref = yield Request("GET", *branch_path(value), transform=lambda d: str(mask_branch_secrets(d)["ref"]))
+        runs = project_path(ref, "/actions")
+        listing = yield Request("GET", *runs)
+        recovery = Recovery(runs[0], _started_run, existed=identities(listing))
+        return (yield replace(request, recovery=recovery))
+
     def _parent_call(self, ref: str, request: Request) -> Plan:
         """``request`` on a parent project: a 403 for a branch project's ref becomes an error naming the field,
         a 422 from the branch list says that branching is off."""
@@ -410,8 +429,18 @@ def _workflow_request(branch_id_or_ref: str, suffix: str, migration_version: str
         if not version.isdigit():
             raise SupabaseInputError("migration_version", f"must be digits (e.g. 20250312000000), got {version!r}")
         body["migration_version"] = version
-    # A second merge, push or reset after a lost answer would start a second workflow run: not resent blindly.
+    # A second merge, push or reset after a lost answer would start a second workflow run: not resent blindly
+    # (``BranchEndpoints._workflow`` adds the recovery that finds the run instead).
     return Request("POST", *branch_path(branch_id_or_ref, suffix), json=body, idempotent=False)
+
+
+def _started_run(found: Any, existed: frozenset[str]) -> Any:
+    runs = [r for r in (found if isinstance(found, list) else []) if isinstance(r, Mapping)]
+    new = [r for r in runs if str(r.get("id")) not in existed]
+    if not new:
+        return None
+    run = max(new, key=lambda r: str(r.get("created_at") or ""))
+    return {"workflow_run_id": str(run.get("id")), "message": "ok"}
 
 
 def _constant(value: Any) -> Plan:
