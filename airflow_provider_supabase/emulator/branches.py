@@ -291,6 +291,12 @@ class BranchHandlers:
         if not branch.is_default and self.projects.pop(branch.project_ref, None) is not None:
             self.deleted.append(branch.project_ref)
 
+    def drop_branches_of(self, ref: str) -> None:
+        """Forget the branches of a deleted parent project, and the branch a deleted branch project was."""
+        for branch in [b for b in self.branches.values() if ref in (b.parent_ref, b.project_ref)]:
+            self._drop_branch(branch)
+        self.branching.discard(ref)
+
     def _run_of(self, call: Call) -> tuple[Project, ActionRun]:
         project = self._project(call)
         run_id = call.params["run_id"]

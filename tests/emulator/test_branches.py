@@ -270,3 +270,12 @@ def test_branch_secrets_become_the_branch_projects_secrets(api: Api, ref: str) -
 def test_malformed_ids_are_refused_with_400(api: Api) -> None:
     assert api.get("/v1/branches/not-a-branch").status_code == 400
     assert api.get("/v1/branches/00000000-0000-0000-0000-000000000000").status_code == 404
+
+
+def test_deleting_the_parent_project_deletes_its_branches(api: Api, ref: str) -> None:
+    branch = _create(api, ref)
+
+    assert api.delete(f"/v1/projects/{ref}").status_code == 200
+
+    assert api.get(f"/v1/branches/{branch['id']}").status_code == 404
+    assert api.get(f"/v1/projects/{branch['project_ref']}").status_code == 404
