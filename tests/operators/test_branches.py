@@ -245,3 +245,17 @@ def test_bad_input_is_refused_before_any_request(emulator, cls, kwargs, field):
 
     assert err.value.field == field
     assert emulator.request_count() == 0
+
+
+def test_create_maps_over_branch_names_with_masked_secrets(run_tasks, emulator, project):
+    tasks = f"""
+CreateBranchOperator.partial(
+    task_id="create", project_ref={project["ref"]!r}, wait_until_ready=False, secrets={{"API_KEY": {CANARY!r}}}
+).expand(branch_name=["preview-a", "preview-b"])
+"""
+    result = run_tasks(tasks, imports=IMPORTS)
+
+    assert result.state == "success"
+    assert sorted(x["name"] for x in result.mapped_xcoms("create")) == ["preview-a", "preview-b"]
+    assert sorted(b["name"] for b in _branches(emulator)) == ["preview-a", "preview-b"]
+    assert_never_leaked(result, CANARY)
