@@ -76,7 +76,7 @@ def test_branch_trigger_fails_on_a_dead_step_with_the_log_tail(hook, emulator, p
 def test_branch_trigger_waits_for_a_branch_that_does_not_exist_yet_until_its_deadline(hook, emulator, project):
     hook.create_branch(project["ref"], "other")
 
-    [event] = events_of(BranchReadyTrigger(project["ref"], "feature-login", poll_interval=0.05, timeout=0.3))
+    [event] = events_of(BranchReadyTrigger(project["ref"], "feature-login", poll_interval=0.05, timeout=1.5))
 
     assert event["status"] == "timeout"
     assert "last seen: Branch feature-login does not exist (yet)" in event["message"]
@@ -121,7 +121,7 @@ def test_workflow_trigger_times_out_naming_the_step_it_last_saw(hook, emulator, 
     run_id = hook.merge_branch(branch["id"])["workflow_run_id"]
     emulator.configure(project_ready_seconds=3600)
 
-    [event] = events_of(WorkflowRunTrigger(branch["project_ref"], run_id, poll_interval=0.05, timeout=0.3))
+    [event] = events_of(WorkflowRunTrigger(branch["project_ref"], run_id, poll_interval=0.05, timeout=1.5))
 
     assert event["status"] == "timeout"
     assert "last seen: Workflow run" in event["message"] and "step clone:RUNNING" in event["message"]
