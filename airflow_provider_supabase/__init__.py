@@ -21,7 +21,8 @@ def get_provider_info() -> dict[str, Any]:
     return {
         "package-name": "airflow-provider-supabase",
         "name": "Supabase",
-        "description": "Supabase Management API: projects, Edge Functions, secrets, networks, custom domains.",
+        "description": "Supabase Management API: projects, preview branches, Edge Functions, secrets, networks, "
+        "custom domains.",
         "versions": [__version__],
         "integrations": [
             {
@@ -49,6 +50,7 @@ def get_provider_info() -> dict[str, Any]:
                         "config",
                         "api_keys",
                         "rotation",
+                        "branches",
                     )
                 ],
             }
@@ -59,13 +61,17 @@ def get_provider_info() -> dict[str, Any]:
                 "python-modules": [
                     "airflow_provider_supabase.sensors.custom_hostname",
                     "airflow_provider_supabase.sensors.project",
+                    "airflow_provider_supabase.sensors.branch",
                 ],
             }
         ],
         "triggers": [
             {
                 "integration-name": "Supabase",
-                "python-modules": ["airflow_provider_supabase.triggers.supabase"],
+                "python-modules": [
+                    "airflow_provider_supabase.triggers.supabase",
+                    "airflow_provider_supabase.triggers.branches",
+                ],
             }
         ],
         "config": {

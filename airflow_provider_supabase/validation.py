@@ -13,6 +13,10 @@ SLUG_RE = re.compile(r"^[A-Za-z0-9_-]+$")
 # The deploy endpoint is stricter than the others: its slug must start with a letter.
 DEPLOY_SLUG_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
 ROOT_KEY_RE = re.compile(r"^[0-9a-fA-F]{64}$")
+# A branch name travels in a path (``/branches/{name}``): letters, digits, ``.``, ``_`` and ``-``, starting with
+# a letter or digit, so it never needs escaping and never reads as another path segment.
+BRANCH_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 # RFC 1123 hostname with at least one dot; each label 1-63 chars, total <= 253.
 HOSTNAME_RE = re.compile(r"^(?=.{1,253}$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))+$")
 
@@ -83,6 +87,24 @@ def validate_ref(ref: Any, field: str = "project_ref") -> str:
     if not isinstance(ref, str) or not REF_RE.match(ref):
         raise SupabaseInputError(field, f"must be a project ref of 20 lowercase letters, got {_shown(ref)}")
     return ref
+
+
+def validate_branch_name(name: Any, field: str = "branch_name") -> str:
+    if not isinstance(name, str) or not BRANCH_NAME_RE.match(name):
+        raise SupabaseInputError(
+            field,
+            f"must be 1 to 100 letters, digits, '.', '_' or '-', starting with a letter or digit, got {_shown(name)}",
+        )
+    return name
+
+
+def validate_branch_id_or_ref(value: Any, field: str = "branch_id_or_ref") -> str:
+    """A branch's id (a UUID) or its project's 20-letter ref."""
+    if not isinstance(value, str) or not (REF_RE.match(value) or UUID_RE.match(value)):
+        raise SupabaseInputError(
+            field, f"must be a branch id (a UUID) or a project ref of 20 lowercase letters, got {_shown(value)}"
+        )
+    return value.lower() if UUID_RE.match(value) else value
 
 
 def validate_slug(slug: Any, field: str = "slug", *, pattern: re.Pattern[str] = SLUG_RE) -> str:

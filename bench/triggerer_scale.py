@@ -12,6 +12,13 @@ one ``SupabaseCustomHostnameSensor`` poke is measured; 500 such sensors would be
 worker slot.
 
     python -m bench.triggerer_scale --triggers 500 --poll-interval 1 --duration 25
+
+``--kind branch`` measures ``BranchReadyTrigger``s instead (the preview-branch issue's 200 deferred branch waits:
+< 100 MB, no stall > 100 ms): one parent project with ``--triggers`` preview branches, held starting by the
+emulator for the whole run, so every trigger keeps polling (branch, branch project, action runs: three requests
+per check) until its timeout event. The poke comparison is then one ``SupabaseBranchSensor`` poke.
+
+    python -m bench.triggerer_scale --kind branch --triggers 200 --poll-interval 1 --duration 25
 """
 
 from __future__ import annotations
@@ -84,8 +91,36 @@ def _no_poll_jitter() -> None:
     module.random = types.SimpleNamespace(uniform=lambda low, high: high, random=lambda: 0.0)  # type: ignore[assignment]
 
 
+def _build_trigger(kind: str, target: Any, conn_id: str, poll: float, duration: float) -> Any:
+    if kind == "branch":
+        from airflow_provider_supabase.triggers.branches import BranchReadyTrigger
+
+        parent, name = target
+        return BranchReadyTrigger(
+            project_ref=parent, branch_name=name, supabase_conn_id=conn_id, poll_interval=poll, timeout=duration
+        )
+    from airflow_provider_supabase.triggers.supabase import CustomHostnameTrigger
+
+    return CustomHostnameTrigger(
+        project_ref=target,
+        supabase_conn_id=conn_id,
+        target_status=TARGET,
+        reverify=True,
+        poll_interval=poll,
+        reverify_interval=6.0,
+        timeout=duration,
+    )
+
+
 def _triggerer(
-    conn: Any, url: str, home: str, refs: list[str], poll: float, duration: float, variant: tuple[bool, bool, bool]
+    conn: Any,
+    url: str,
+    home: str,
+    refs: list[Any],
+    poll: float,
+    duration: float,
+    variant: tuple[bool, bool, bool],
+    kind: str = "hostname",
 ) -> None:
     _quiet()
     per_client_ssl, no_jitter, freeze = variant
@@ -100,11 +135,13 @@ def _triggerer(
     import gc
 
     from airflow_provider_supabase.hooks.supabase import SupabaseAsyncHook
-    from airflow_provider_supabase.triggers.supabase import CustomHostnameTrigger
 
     async def warm_up() -> None:
         async with SupabaseAsyncHook(conn_id) as hook:
-            await hook.get_custom_hostname(refs[0])
+            if kind == "branch":
+                await hook.get_branch(*refs[0])
+            else:
+                await hook.get_custom_hostname(refs[0])
 
     asyncio.run(warm_up())
     gc.collect()
@@ -157,15 +194,7 @@ def _triggerer(
         tasks = []
         for ref in refs:
             await asyncio.sleep(0)
-            trigger = CustomHostnameTrigger(
-                project_ref=ref,
-                supabase_conn_id=conn_id,
-                target_status=TARGET,
-                reverify=True,
-                poll_interval=poll,
-                reverify_interval=6.0,
-                timeout=duration,
-            )
+            trigger = _build_trigger(kind, ref, conn_id, poll, duration)
             await asyncio.sleep(0)
             tasks.append(asyncio.create_task(consume(trigger)))
         started = time.perf_counter() - start
@@ -181,7 +210,7 @@ def _triggerer(
         hostname: dict[str, int] = {}
         for _, payload in events:
             statuses[payload["status"]] = statuses.get(payload["status"], 0) + 1
-            key = str(payload.get("hostname_status"))
+            key = str(payload.get("hostname_status") or payload.get("branch_status"))
             hostname[key] = hostname.get(key, 0) + 1
         return {
             "wall_s": round(end - start, 2),
@@ -223,22 +252,35 @@ def _triggerer(
     conn.send(result)
 
 
-def _poke_process(conn: Any, url: str, home: str, ref: str) -> None:
+def _poke_process(conn: Any, url: str, home: str, ref: Any, kind: str = "hostname") -> None:
     _quiet()
     os.environ["SUPABASE_BENCH_AIRFLOW_HOME"] = home
     setup_airflow_env()
     conn_id = set_supabase_conn(url, conn_id="bench_poke")
     before = rss_mb()
-    from airflow_provider_supabase.sensors.custom_hostname import SupabaseCustomHostnameSensor
+    sensor: Any
+    if kind == "branch":
+        from airflow_provider_supabase.sensors.branch import SupabaseBranchSensor
 
-    sensor = SupabaseCustomHostnameSensor(
-        task_id="wait_hostname",
-        project_ref=ref,
-        target_status=TARGET,
-        supabase_conn_id=conn_id,
-        poke_interval=1.0,
-        mode="poke",
-    )
+        sensor = SupabaseBranchSensor(
+            task_id="wait_branch",
+            project_ref=ref[0],
+            branch_name=ref[1],
+            supabase_conn_id=conn_id,
+            poke_interval=1.0,
+            mode="poke",
+        )
+    else:
+        from airflow_provider_supabase.sensors.custom_hostname import SupabaseCustomHostnameSensor
+
+        sensor = SupabaseCustomHostnameSensor(
+            task_id="wait_hostname",
+            project_ref=ref,
+            target_status=TARGET,
+            supabase_conn_id=conn_id,
+            poke_interval=1.0,
+            mode="poke",
+        )
     sensor.poke({})  # type: ignore[arg-type]
     conn.send({"rss_before_sensor_import_mb": round(before, 1), "rss_after_poke_mb": round(rss_mb(), 1)})
 
@@ -267,20 +309,34 @@ def _server_side(result: dict[str, Any], records: list[Any], triggers: int, poll
     result["requests"] = len(window)
     result["requests_per_s"] = round(len(window) / result["wall_s"], 1)
     result["status_gets_per_s"] = round(sum(1 for r in window if r[0] == "GET") / result["wall_s"], 1)
-    result["expected_requests_per_s"] = round(triggers / poll_interval, 1)
+    # A hostname check is one GET (reverify aside); a branch check three (branch, its project, its runs).
+    per_check = 3 if any(r[1] == "/v1/projects/{ref}/branches/{name}" for r in window) else 1
+    result["expected_requests_per_s"] = round(per_check * triggers / poll_interval, 1)
     result["request_status"] = statuses
     result["request_kinds"] = kinds
     result["loop_cpu_utilisation"] = round(result["cpu_s"] / result["wall_s"], 2)
 
 
-def run(triggers: int = 500, poll_interval: float = 1.0, duration: float = 25.0, reps: int = 1) -> dict[str, Any]:
+def _branch_targets(emu: Any, hook: Any, org: dict[str, Any], label: str, count: int) -> list[tuple[str, str]]:
+    """``count`` preview branches of one new parent project, held starting so that none becomes ready."""
+    parent = emu.call("seed_project", f"branch-parent-{label}", org["slug"])["ref"]
+    emu.call("hold_branches")
+    names = [f"preview-{label}-{i}" for i in range(count)]
+    for name in names:
+        hook.create_branch(parent, name)
+    return [(parent, name) for name in names]
+
+
+def run(
+    triggers: int = 500, poll_interval: float = 1.0, duration: float = 25.0, reps: int = 1, kind: str = "hostname"
+) -> dict[str, Any]:
     home = str(setup_airflow_env())
     from bench._servers import EmulatorProcess
 
     out: dict[str, Any] = {
-        "benchmark": "triggerer_scale",
-        "command": f"python -m bench.triggerer_scale --triggers {triggers} --poll-interval {poll_interval:g} "
-        f"--duration {duration:g} --reps {reps}",
+        "benchmark": "triggerer_scale" if kind == "hostname" else "triggerer_scale_branch",
+        "command": f"python -m bench.triggerer_scale --kind {kind} --triggers {triggers} "
+        f"--poll-interval {poll_interval:g} --duration {duration:g} --reps {reps}",
         "runs": [],
     }
     with EmulatorProcess(rate_limit=1_000_000, hostname_rate_limit=100_000) as emu:
@@ -291,22 +347,26 @@ def run(triggers: int = 500, poll_interval: float = 1.0, duration: float = 25.0,
         server_pid = emu.process.pid
         for rep in range(reps):
             for variant, patches in VARIANTS.items():
-                refs = [
-                    emu.call("seed_project", f"hostname-{variant}-{rep}-{i}", org["slug"])["ref"]
-                    for i in range(triggers)
-                ]
                 hook = SupabaseHook(conn_id)
-                for i, ref in enumerate(refs):
-                    hook.initialize_custom_hostname(ref, f"api{i}.v{len(out['runs'])}.example.com")
+                refs: list[Any]
+                if kind == "branch":
+                    refs = _branch_targets(emu, hook, org, f"{variant}-{rep}", triggers)
+                else:
+                    refs = [
+                        emu.call("seed_project", f"hostname-{variant}-{rep}-{i}", org["slug"])["ref"]
+                        for i in range(triggers)
+                    ]
+                    for i, ref in enumerate(refs):
+                        hook.initialize_custom_hostname(ref, f"api{i}.v{len(out['runs'])}.example.com")
                 hook.close()
                 since = len(emu.records())
                 server_cpu0 = _cpu_seconds(server_pid)
-                result = _child(_triggerer, emu.url, home, refs, poll_interval, duration, patches)
+                result = _child(_triggerer, emu.url, home, refs, poll_interval, duration, patches, kind)
                 result["variant"] = variant
                 result["server_cpu_s"] = round(_cpu_seconds(server_pid) - server_cpu0, 2)
                 _server_side(result, emu.records(since), triggers, poll_interval)
                 out["runs"].append(result)
-        poke = _child(_poke_process, emu.url, home, refs[0])
+        poke = _child(_poke_process, emu.url, home, refs[0], kind)
     out["summary"] = {}
     for variant in VARIANTS:
         runs = [r for r in out["runs"] if r["variant"] == variant]
@@ -344,13 +404,14 @@ def run(triggers: int = 500, poll_interval: float = 1.0, duration: float = 25.0,
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--kind", choices=["hostname", "branch"], default="hostname")
     parser.add_argument("--triggers", type=int, default=500)
     parser.add_argument("--poll-interval", type=float, default=1.0)
     parser.add_argument("--duration", type=float, default=25.0)
     parser.add_argument("--reps", type=int, default=1)
     parser.add_argument("--output", help="write the JSON result here instead of printing it")
     args = parser.parse_args()
-    emit(run(args.triggers, args.poll_interval, args.duration, args.reps), args.output)
+    emit(run(args.triggers, args.poll_interval, args.duration, args.reps, args.kind), args.output)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,10 @@ POST /_emulator/plans/pause                 {"ref", "final_status"?: INACTIVE | 
 POST /_emulator/plans/restore               {"ref", "final_status"?: ACTIVE_HEALTHY | RESTORE_FAILED | INACTIVE}
 POST /_emulator/projects/{ref}/api-keys/{id}/age       make an API key older {"seconds"}
 POST /_emulator/projects/{ref}/signing-keys/{id}/age   make a signing key older {"seconds"}
+POST /_emulator/plans/branches              {"branch_name", "step", "log"?, "workflow"?: create | merge | push | reset}
+POST /_emulator/branches/hold               new branches stay starting until released
+POST /_emulator/branches/release            held branches start now
+POST /_emulator/projects/{ref}/branching    turn preview branching on for a project
 """
 
 from __future__ import annotations
@@ -30,8 +34,9 @@ from airflow_provider_supabase.emulator.wire import ApiError, Reply, error_reply
 if TYPE_CHECKING:
     from airflow_provider_supabase.emulator.app import EmulatorApp
 
-_PROJECT_ACTION = re.compile(r"^/_emulator/projects/([^/]+)/(status|network-bans)$")
+_PROJECT_ACTION = re.compile(r"^/_emulator/projects/([^/]+)/(status|network-bans|branching)$")
 _KEY_AGE = re.compile(r"^/_emulator/projects/([^/]+)/(api-keys|signing-keys)/([^/]+)/age$")
+DEFAULT_BRANCH_FAILURE_LOG = "ERROR: migration failed"
 DEFAULT_SSL_ERROR = "CAA record for example.com prevents issuance"
 
 
@@ -133,6 +138,21 @@ def _dispatch(app: EmulatorApp, method: str, path: str, body: bytes) -> Reply:
             if table == "api-keys":
                 return json_reply(200, app.state.age_api_key(ref, key_id, seconds))
             return json_reply(200, app.state.age_signing_key(ref, key_id, seconds))
+    if route == ("POST", "/_emulator/plans/branches"):
+        data = _object(body)
+        plan = {
+            "branch_name": _required(data, "branch_name"),
+            "step": _required(data, "step"),
+            "log": data.get("log", DEFAULT_BRANCH_FAILURE_LOG),
+            "workflow": data.get("workflow", "create"),
+        }
+        with app.lock:
+            app.state.plan_branch_failure(plan["branch_name"], plan["step"], plan["log"], plan["workflow"])
+        return json_reply(201, plan)
+    if route in (("POST", "/_emulator/branches/hold"), ("POST", "/_emulator/branches/release")):
+        with app.lock:
+            app.state.hold_branches() if path.endswith("/hold") else app.state.release_branches()
+        return json_reply(200, {})
     action = _PROJECT_ACTION.match(path)
     if action is not None and method == "POST":
         ref, what = action.groups()
@@ -140,6 +160,9 @@ def _dispatch(app: EmulatorApp, method: str, path: str, body: bytes) -> Reply:
         with app.lock:
             if what == "status":
                 return json_reply(200, app.state.set_project_status(ref, _required(data, "status")))
+            if what == "branching":
+                app.state.enable_branching(ref)
+                return json_reply(200, {"ref": ref, "branching": True})
             bans = app.state.add_network_bans(ref, list(_required(data, "ipv4_addresses")))
         return json_reply(200, {"banned_ipv4_addresses": bans})
     raise ApiError(404, f"Unknown emulator control endpoint: {method} {path}")

@@ -204,6 +204,28 @@ class Emulator:
         with self._app.lock:
             self._app.state.plan_restore(ref, final_status)
 
+    def plan_branch_failure(self, branch_name: str, step: str, log: str, workflow: str = "create") -> None:
+        """The next ``workflow`` run (create, merge, push, reset) of the branch named ``branch_name`` (``"*"``: of
+        whichever branch starts one next) ends with ``step`` DEAD, its log ending with ``log``."""
+        with self._app.lock:
+            self._app.state.plan_branch_failure(branch_name, step, log, workflow)
+
+    def hold_branches(self) -> None:
+        """Branches created from now on stay starting (project COMING_UP, run steps CREATED) until
+        ``release_branches``: a test can then be sure its first look finds a branch that is not ready."""
+        with self._app.lock:
+            self._app.state.hold_branches()
+
+    def release_branches(self) -> None:
+        """Let held branches start now; they become ready as any new branch does."""
+        with self._app.lock:
+            self._app.state.release_branches()
+
+    def enable_branching(self, ref: str) -> None:
+        """Turn preview branching on for a project (as its first branch create would)."""
+        with self._app.lock:
+            self._app.state.enable_branching(ref)
+
     def plan_hostname(self, hostname: str, ssl_error: str = DEFAULT_SSL_ERROR) -> None:
         """Reverifying this custom hostname will fail SSL validation with ``ssl_error``."""
         with self._app.lock:

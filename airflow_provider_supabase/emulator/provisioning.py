@@ -147,6 +147,8 @@ class ProvisioningHandlers:
 
         def project_status(self, project: Project) -> str: ...
 
+        def drop_branches_of(self, ref: str) -> None: ...
+
         @classmethod
         def _json(cls, call: Call, schema: dict[str, Any]) -> Any: ...
 
@@ -228,6 +230,8 @@ class ProvisioningHandlers:
         del self.projects[project.ref]
         # The gateway drops the project's database once the lock is released.
         self.deleted.append(project.ref)
+        # A parent project takes its preview branches (and their projects) with it.
+        self.drop_branches_of(project.ref)
         number = int(secret_digest(project.ref)[:8], 16)
         return json_reply(200, {"id": number, "ref": project.ref, "name": project.name})
 

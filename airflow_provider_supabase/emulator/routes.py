@@ -58,6 +58,23 @@ _TABLE: tuple[tuple[str, dict[str, str]], ...] = (
     ("/v1/projects/{ref}/config/auth", {"GET": "get_auth_config", "PATCH": "update_auth_config"}),
     ("/v1/projects/{ref}/postgrest", {"GET": "get_postgrest_config", "PATCH": "update_postgrest_config"}),
     ("/v1/projects/{ref}/config/database/postgres", {"GET": "get_postgres_config", "PUT": "update_postgres_config"}),
+    (
+        "/v1/projects/{ref}/branches",
+        {"GET": "list_branches", "POST": "create_branch", "DELETE": "disable_branching"},
+    ),
+    ("/v1/projects/{ref}/branches/{name}", {"GET": "get_branch_by_name"}),
+    (
+        "/v1/branches/{branch_id_or_ref}",
+        {"GET": "get_branch_config", "PATCH": "update_branch", "DELETE": "delete_branch"},
+    ),
+    ("/v1/branches/{branch_id_or_ref}/push", {"POST": "push_branch"}),
+    ("/v1/branches/{branch_id_or_ref}/merge", {"POST": "merge_branch"}),
+    ("/v1/branches/{branch_id_or_ref}/reset", {"POST": "reset_branch"}),
+    ("/v1/branches/{branch_id_or_ref}/restore", {"POST": "restore_branch"}),
+    ("/v1/branches/{branch_id_or_ref}/diff", {"GET": "diff_branch"}),
+    ("/v1/projects/{ref}/actions", {"GET": "list_action_runs"}),
+    ("/v1/projects/{ref}/actions/{run_id}", {"GET": "get_action_run"}),
+    ("/v1/projects/{ref}/actions/{run_id}/logs", {"GET": "get_action_run_logs"}),
 )
 
 # Served by DatabaseEndpoints outside the emulator's lock rather than by the State under it.

@@ -19,6 +19,7 @@ import uuid
 from typing import Any
 
 from airflow_provider_supabase.emulator import schemas
+from airflow_provider_supabase.emulator.branches import BranchHandlers
 from airflow_provider_supabase.emulator.model import (
     HOSTNAME_STEPS,
     Function,
@@ -67,7 +68,7 @@ def _parse_bool(name: str, raw: str) -> bool:
     raise ApiError(400, f"Invalid query parameter {name}: expected true or false")
 
 
-class State(ProvisioningHandlers, RotationHandlers):
+class State(ProvisioningHandlers, RotationHandlers, BranchHandlers):
     """Everything the emulated API knows. Call with the gateway lock held."""
 
     def __init__(self, project_ready_seconds: float = 3.0, bundle_secret: bytes | None = None) -> None:
@@ -81,6 +82,10 @@ class State(ProvisioningHandlers, RotationHandlers):
         self.pause_plans: dict[str, str] = {}
         self.restore_plans: dict[str, str] = {}
         self.deleted: list[str] = []
+        self.branches: dict[str, Any] = {}
+        self.branching: set[str] = set()
+        self.branch_plans: dict[tuple[str, str], tuple[str, str]] = {}
+        self.branches_held = False
 
     # ------------------------------------------------------------------ helpers
 
@@ -734,6 +739,7 @@ class State(ProvisioningHandlers, RotationHandlers):
             "pgsodium": pgsodium,
             "network_restrictions": restrictions,
             "network_bans": bans,
+            "branches": self.branches_snapshot(),
             "plans": {
                 "projects": dict(self.project_plans),
                 "hostnames": dict(self.hostname_plans),

@@ -181,7 +181,8 @@ class Call:
         try:
             found = yield from self._send(lookup)
         except SupabaseApiError as err:
-            if err.status_code != 404:
+            recovery = attempts.request.recovery
+            if recovery is None or err.status_code not in recovery.absent:
                 raise
             found = None
         adopted = attempts.recovered(found)

@@ -21,15 +21,17 @@ class Recovery:
 
     After a failure that may have reached the server, the call loop sends ``GET path`` and asks
     ``pick(found, existed)`` for the resource the request created: ``found`` is the parsed answer (``None`` on a
-    404) and ``existed`` the identities that were there before the first attempt (listed by the endpoint's plan),
-    so a same-named resource that already existed is never mistaken for the one this call created. ``None``
-    from ``pick`` means "not created": the request is sent again.
+    404, or another status in ``absent``) and ``existed`` the identities that were there before the first attempt
+    (listed by the endpoint's plan), so a same-named resource that already existed is never mistaken for the one
+    this call created. ``None`` from ``pick`` means "not created": the request is sent again.
     """
 
     path: str
     pick: Pick
     params: Mapping[str, Any] | None = None
     existed: frozenset[str] = frozenset()
+    # Statuses of the lookup that mean "nothing there yet" (a branch list answers 422 until the first branch).
+    absent: frozenset[int] = frozenset({404})
 
 
 def identities(items: Any) -> frozenset[str]:

@@ -5,12 +5,14 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from airflow_provider_supabase.sensors.branch import SupabaseBranchSensor
     from airflow_provider_supabase.sensors.custom_hostname import SupabaseCustomHostnameSensor
     from airflow_provider_supabase.sensors.project import SupabaseProjectStatusSensor
 
-__all__ = ["SupabaseCustomHostnameSensor", "SupabaseProjectStatusSensor"]
+__all__ = ["SupabaseBranchSensor", "SupabaseCustomHostnameSensor", "SupabaseProjectStatusSensor"]
 
 _MODULES = {
+    "SupabaseBranchSensor": "branch",
     "SupabaseCustomHostnameSensor": "custom_hostname",
     "SupabaseProjectStatusSensor": "project",
 }

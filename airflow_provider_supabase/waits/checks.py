@@ -12,9 +12,13 @@ from typing import Any
 from airflow_provider_supabase.steps import adrive, drive
 from airflow_provider_supabase.waits.statuses import (
     Outcome,
+    branch_outcome,
     hostname_needs_reverify,
     hostname_outcome,
+    latest_run,
+    log_tail,
     project_outcome,
+    run_outcome,
 )
 
 # The real API allows 10 reverify calls a minute per project. Tests (and emulators) may lower the floor with
@@ -84,9 +88,13 @@ class Check:
     reverified: bool = False
 
 
-# A step yields the name of the hook method to call with the project ref, receives its result, and returns
-# a Check. The drivers below supply the hook, so the logic exists once for requests and httpx.
-Step = Generator[str, Any, Check]
+# A step yields the name of the hook method to call with the project ref (or a tuple: the name and the
+# arguments to call it with), receives its result, and returns a Check. The drivers below supply the hook, so
+# the logic exists once for requests and httpx.
+Step = Generator[Any, Any, Check]
+
+# The services a branch's health check asks about.
+BRANCH_HEALTH_SERVICES = ("db", "rest", "auth")
 
 
 def project_step(target_status: str) -> Step:
@@ -124,11 +132,77 @@ def hostname_step(
     return Check(outcome, payload, reverified=True)
 
 
+def branch_step(parent_ref: str, branch_name: str) -> Step:
+    """Is the branch ready: its project ``ACTIVE_HEALTHY``, its latest action run's steps all ``EXITED``, its
+    health check passing? A DEAD step fails the wait with the step's name and the tail of the run's log."""
+    from airflow_provider_supabase.exceptions import SupabaseApiError
+
+    try:
+        found = yield ("get_branch", parent_ref, branch_name)
+    except SupabaseApiError as err:
+        if err.status_code != 404:
+            raise
+        outcome = Outcome("pending", "NOT_FOUND", f"Branch {branch_name} does not exist (yet) on {parent_ref}")
+        return Check(outcome, {})
+    branch: Mapping[str, Any] = found if isinstance(found, Mapping) else {}
+    ref = str(branch.get("project_ref") or "")
+    payload = {"id": branch.get("id"), "name": branch_name, "project_ref": ref}
+    project = yield ("get_project", ref)
+    status = project.get("status") if isinstance(project, Mapping) else None
+    run = latest_run((yield ("list_action_runs", ref)))
+    outcome = branch_outcome(branch_name, status, run, None)
+    if outcome.state == "pending" and outcome.status == "UNHEALTHY":
+        health = yield ("get_project_health", ref, BRANCH_HEALTH_SERVICES)
+        outcome = branch_outcome(branch_name, status, run, health)
+    if outcome.state == "failed" and run is not None and outcome.status == "DEAD":
+        outcome = yield from _with_log_tail(outcome, ref, str(run.get("id")))
+    return Check(outcome, {**payload, "run_id": run.get("id") if run else None})
+
+
+def workflow_run_step(ref: str, run_id: str) -> Step:
+    """Has the workflow run (a merge, push or reset) finished: every step ``EXITED``? A DEAD step fails it with
+    the step's name and the tail of the run's log."""
+    from airflow_provider_supabase.exceptions import SupabaseApiError
+
+    try:
+        run = yield ("get_action_run", ref, run_id)
+    except SupabaseApiError as err:
+        if err.status_code != 404:
+            raise
+        # The API may not list a run it has just accepted for a moment.
+        return Check(Outcome("pending", "NOT_FOUND", f"Workflow run {run_id} is not listed yet"), {})
+    outcome = run_outcome(run if isinstance(run, Mapping) else None)
+    if outcome.state == "failed":
+        outcome = yield from _with_log_tail(outcome, ref, run_id)
+    return Check(outcome, {"project_ref": ref, "run_id": run_id})
+
+
+def _with_log_tail(outcome: Outcome, ref: str, run_id: str) -> Generator[Any, Any, Outcome]:
+    from airflow_provider_supabase.exceptions import SupabaseApiError
+
+    try:
+        logs = yield ("get_action_run_logs", ref, run_id)
+    except SupabaseApiError as err:
+        return Outcome(outcome.state, outcome.status, f"{outcome.message} (its log could not be read: {err})")
+    tail = log_tail(logs)
+    return Outcome(outcome.state, outcome.status, f"{outcome.message}; log tail:\n{tail}" if tail else outcome.message)
+
+
+def _caller(hook: Any, project_ref: str) -> Any:
+    def call(action: Any) -> Any:
+        if isinstance(action, str):
+            return getattr(hook, action)(project_ref)
+        name, *args = action
+        return getattr(hook, name)(*args)
+
+    return call
+
+
 def run_sync(step: Step, hook: Any, project_ref: str) -> Check:
     """Drive a step with a ``SupabaseHook``."""
-    return drive(step, lambda call: getattr(hook, call)(project_ref))
+    return drive(step, _caller(hook, project_ref))
 
 
 async def run_async(step: Step, hook: Any, project_ref: str) -> Check:
     """Drive a step with a ``SupabaseAsyncHook``."""
-    return await adrive(step, lambda call: getattr(hook, call)(project_ref))
+    return await adrive(step, _caller(hook, project_ref))

@@ -48,6 +48,18 @@ class HostnameStatus(StrEnum):
     SERVICES_RECONFIGURED = "5_services_reconfigured"
 
 
+class RunStepStatus(StrEnum):
+    """The ``status`` of one step of a branch's action run (workflow run)."""
+
+    CREATED = "CREATED"
+    RUNNING = "RUNNING"
+    PAUSED = "PAUSED"
+    RESTARTING = "RESTARTING"
+    REMOVING = "REMOVING"
+    EXITED = "EXITED"
+    DEAD = "DEAD"
+
+
 State = Literal["pending", "done", "failed"]
 
 _P = ProjectStatus
@@ -150,3 +162,78 @@ def project_status(value: Any, field: str = "target_status") -> ProjectStatus:
 
         known = ", ".join(ProjectStatus)
         raise SupabaseInputError(field, f"{value!r} is not a project status (one of {known})") from None
+
+
+# What a branch's log tail in a failure message holds at most: enough to show the error, not the whole run.
+LOG_TAIL_LINES = 20
+LOG_TAIL_CHARS = 2000
+
+
+def log_tail(text: Any, lines: int = LOG_TAIL_LINES, chars: int = LOG_TAIL_CHARS) -> str:
+    """The last ``lines`` lines (at most ``chars`` characters) of a run's log."""
+    kept = "\n".join(str(text or "").rstrip().splitlines()[-lines:])
+    return kept if len(kept) <= chars else "..." + kept[-chars:]
+
+
+def latest_run(runs: Any) -> Mapping[str, Any] | None:
+    """The newest action run of a listing: the latest ``created_at``, and of runs started in the same instant the
+    one listed first (the API lists newest first)."""
+    items = [r for r in (runs if isinstance(runs, list) else []) if isinstance(r, Mapping)]
+    # max() keeps the first of equal keys.
+    return max(items, key=lambda r: str(r.get("created_at") or "")) if items else None
+
+
+def dead_step(run: Mapping[str, Any] | None) -> str | None:
+    """The name of the run's first step that ended ``DEAD``, if any."""
+    for step in (run or {}).get("run_steps") or []:
+        if isinstance(step, Mapping) and step.get("status") == RunStepStatus.DEAD:
+            return str(step.get("name") or "?")
+    return None
+
+
+def run_outcome(run: Mapping[str, Any] | None, what: str = "Workflow run") -> Outcome:
+    """pending / done / failed for an action run: done when every step EXITED, failed when one is DEAD. The
+    outcome's ``status`` is ``EXITED``, ``DEAD`` or the first unfinished step as ``name:STATUS``."""
+    steps = [s for s in ((run or {}).get("run_steps") or []) if isinstance(s, Mapping)]
+    run_id = (run or {}).get("id") or "(unknown)"
+    dead = dead_step(run)
+    if dead is not None:
+        return Outcome("failed", RunStepStatus.DEAD, f"{what} {run_id}: step {dead} ended DEAD")
+    if steps and all(s.get("status") == RunStepStatus.EXITED for s in steps):
+        return Outcome("done", RunStepStatus.EXITED, f"{what} {run_id}: all {len(steps)} steps EXITED")
+    if not steps:
+        return Outcome("pending", "NO_STEPS", f"{what} {run_id} has no steps yet")
+    current = next(s for s in steps if s.get("status") != RunStepStatus.EXITED)
+    done = sum(1 for s in steps if s.get("status") == RunStepStatus.EXITED)
+    status = f"{current.get('name')}:{current.get('status')}"
+    return Outcome("pending", status, f"{what} {run_id}: step {status} ({done} of {len(steps)} steps EXITED)")
+
+
+BRANCH_READY = "READY"
+
+
+def branch_outcome(name: str, project_status: Any, run: Mapping[str, Any] | None, health: Any) -> Outcome:
+    """pending / done / failed for a preview branch: ready when its project is ``ACTIVE_HEALTHY``, the latest
+    action run's steps all ``EXITED`` and every service of the health check healthy. ``health`` is ``None`` when
+    it was not asked (the rest is not ready yet). A DEAD step or a project that failed for good fail the wait."""
+    project = project_outcome(project_status)
+    if project.state == "failed":
+        return Outcome("failed", project.status, f"Branch {name}: its project is {project.status}")
+    ran = run_outcome(run, "its action run") if run is not None else None
+    if ran is not None and ran.state == "failed":
+        return Outcome("failed", ran.status, f"Branch {name}: {ran.message}")
+    if project.state != "done":
+        return Outcome("pending", project.status, f"Branch {name}: its project is {project.status}")
+    if ran is None:
+        return Outcome("pending", "NO_RUN", f"Branch {name}: no action run yet")
+    if ran.state != "done":
+        return Outcome("pending", ran.status, f"Branch {name}: {ran.message}")
+    unhealthy = [
+        str(s.get("name"))
+        for s in (health if isinstance(health, list) else [])
+        if not (isinstance(s, Mapping) and s.get("healthy"))
+    ]
+    if health is None or not isinstance(health, list) or not health or unhealthy:
+        detail = ", ".join(unhealthy) or "no answer"
+        return Outcome("pending", "UNHEALTHY", f"Branch {name}: health check not passing yet ({detail})")
+    return Outcome("done", BRANCH_READY, f"Branch {name} is ready")

@@ -1,6 +1,6 @@
-"""Run the example DAGs exactly as shipped: copy a DAG file (and the ``functions/`` folder beside it) into the
-test dags folder and run it with ``dag.test()`` against the emulator, with the Variables and Connections a
-deployment would hold. A module shares one emulator state, so a DAG can be run, then run again."""
+"""Run the example DAGs exactly as shipped: copy a DAG file (and the ``functions/`` and ``supabase/`` folders beside
+it) into the test dags folder and run it with ``dag.test()`` against the emulator, with the Variables and
+Connections a deployment would hold. A module shares one emulator state, so a DAG can be run, then run again."""
 
 from __future__ import annotations
 
@@ -31,10 +31,15 @@ class Examples:
 
     def run(self, dag_id: str, run_conf: dict | None = None, run_after: datetime | None = None) -> DagRunResult:
         """Run ``example_dags/<dag_id>.py`` as a fresh copy; ``run_after`` sets the run's ``dag_run.run_after``."""
-        shutil.copytree(EXAMPLE_DAGS / "functions", self.dags_folder / "functions", dirs_exist_ok=True)
+        self.copy_support_folders()
         source = (EXAMPLE_DAGS / f"{dag_id}.py").read_text()
         extra = {"run_after": run_after} if run_after is not None else {}
         return run_dag_file(self.dags_folder, source, dag_id, run_conf=run_conf, **extra)
+
+    def copy_support_folders(self) -> None:
+        """The folders the example DAGs read beside them: Edge Function sources and CLI migrations."""
+        for folder in ("functions", "supabase"):
+            shutil.copytree(EXAMPLE_DAGS / folder, self.dags_folder / folder, dirs_exist_ok=True)
 
     def set_variable(self, key: str, value: Any) -> None:
         text = value if isinstance(value, str) else json.dumps(value)

@@ -19,6 +19,7 @@ DAG_IDS = {
     "supabase_rotate_secrets",
     "supabase_deploy_functions",
     "supabase_rotate_credentials",
+    "supabase_preview_branch",
 }
 
 

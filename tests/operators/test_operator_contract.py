@@ -20,6 +20,7 @@ MODULES = [
     "database",
     "config",
     "api_keys",
+    "branches",
 ]
 REF = "abcdefghijklmnopqrst"
 
@@ -27,6 +28,7 @@ REF = "abcdefghijklmnopqrst"
 def _operators():
     from airflow_provider_supabase.operators import (
         api_keys,
+        branches,
         config,
         custom_hostname,
         database,
@@ -63,6 +65,11 @@ def _operators():
         (projects.PauseProjectOperator, {"project_ref": REF}),
         (projects.RestoreProjectOperator, {"project_ref": REF}),
         (projects.DeleteProjectOperator, {"project_ref": REF, "confirm_name": "n"}),
+        (branches.CreateBranchOperator, {"project_ref": REF, "branch_name": "preview", "secrets": {"A": "b"}}),
+        (branches.MergeBranchOperator, {"branch_id_or_ref": REF}),
+        (branches.PushBranchOperator, {"branch_id_or_ref": REF}),
+        (branches.ResetBranchOperator, {"branch_id_or_ref": REF}),
+        (branches.DeleteBranchOperator, {"branch_id_or_ref": REF}),
     ]
 
 

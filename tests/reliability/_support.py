@@ -10,7 +10,9 @@ from collections.abc import Iterable
 from typing import Any
 
 # Fields whose values legitimately differ between two runs of the same call: server clocks and identifiers.
-_VOLATILE_KEYS = frozenset({"created_at", "updated_at", "applied_at", "inserted_at"})
+_VOLATILE_KEYS = frozenset(
+    {"created_at", "updated_at", "applied_at", "inserted_at", "deletion_scheduled_at", "review_requested_at"}
+)
 # Values the emulator draws at random (seeded passwords, generated root keys, DNS challenge tokens, API keys and
 # their digests and prefixes, the PostgREST JWT secret). A value the test itself chose (``chosen``) is kept, so
 # "the PUT stored my key" is still compared.
@@ -19,6 +21,8 @@ _RANDOM_KEYS = frozenset(
     {"db_pass", "root_key", "txt_value", "api_key", "hash", "prefix", "jwt_secret", "x", "y", "n", "d", "k"}
 )
 _UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+# A branch's action (workflow) run id, drawn at random by the emulator.
+_RUN_ID = re.compile(r"^run_[0-9a-f]{24}$")
 
 
 def normalise(snapshot: dict[str, Any], chosen: Iterable[str] = ()) -> dict[str, Any]:
@@ -43,6 +47,8 @@ def normalise(snapshot: dict[str, Any], chosen: Iterable[str] = ()) -> dict[str,
     def text(value: str) -> str:
         if _UUID.match(value):
             return "<uuid>"
+        if _RUN_ID.match(value):
+            return "<run id>"
         return pattern.sub(lambda m: labels[m.group(0)], value) if pattern else value
 
     def walk(value: Any, key: str | None = None) -> Any:

@@ -13,6 +13,11 @@ import pytest
 from airflow_provider_supabase.exceptions import SupabaseInputError
 from airflow_provider_supabase.hooks.supabase import SupabaseHook
 from airflow_provider_supabase.operators.api_keys import ExportApiKeysOperator
+from airflow_provider_supabase.operators.branches import (
+    CreateBranchOperator,
+    DeleteBranchOperator,
+    MergeBranchOperator,
+)
 from airflow_provider_supabase.operators.config import UpdateProjectConfigOperator
 from airflow_provider_supabase.operators.custom_hostname import (
     ActivateCustomHostnameOperator,
@@ -38,6 +43,7 @@ from airflow_provider_supabase.operators.rotation import (
 )
 from airflow_provider_supabase.operators.secrets import SyncSecretsOperator
 from airflow_provider_supabase.operators.types import GenerateTypeScriptTypesOperator
+from airflow_provider_supabase.sensors.branch import SupabaseBranchSensor
 from airflow_provider_supabase.sensors.custom_hostname import SupabaseCustomHostnameSensor
 from airflow_provider_supabase.sensors.project import SupabaseProjectStatusSensor
 from tests.reliability._support import record
@@ -312,6 +318,34 @@ BAD_INPUTS: dict[str, tuple[Callable[[SupabaseHook, Path], Any], str]] = {
     "query: negative max_rows": (_run(RunQueryOperator, project_ref=REF, sql="select 1", max_rows=-1), "max_rows"),
     "hook: query parameters as one string": (lambda h, t: h.run_query(REF, "select $1", parameters="x"), "parameters"),
     "hook: empty migration": (lambda h, t: h.apply_migration(REF, ""), "query"),
+    # Preview branches
+    "branch: empty name": (_run(CreateBranchOperator, project_ref=REF, branch_name=""), "branch_name"),
+    "branch: run id as the name": (
+        _run(CreateBranchOperator, project_ref=REF, branch_name="manual__2024-01-01T00:00:00+00:00"),
+        "branch_name",
+    ),
+    "branch: with_data as a string": (
+        _run(CreateBranchOperator, project_ref=REF, branch_name="b", with_data="true"),
+        "with_data",
+    ),
+    "branch: reserved secret name": (
+        _run(CreateBranchOperator, project_ref=REF, branch_name="b", secrets={"SUPABASE_URL": "x"}),
+        "secrets name",
+    ),
+    "branch: id that is neither a UUID nor a ref": (
+        _run(MergeBranchOperator, branch_id_or_ref="feature-login"),
+        "branch_id_or_ref",
+    ),
+    "branch: delete with no branch named": (_run(DeleteBranchOperator), "branch_id_or_ref"),
+    "branch: sensor on a path-like name": (
+        _run(SupabaseBranchSensor, project_ref=REF, branch_name="../main"),
+        "branch_name",
+    ),
+    "hook: branch id with a trailing slash": (lambda h, t: h.get_branch_config(REF + "/"), "branch_id_or_ref"),
+    "hook: migration version that is not a number": (
+        lambda h, t: h.reset_branch(REF, migration_version="latest"),
+        "migration_version",
+    ),
 }
 
 # case -> (connection changes, the field the refusal must name)

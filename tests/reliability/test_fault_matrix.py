@@ -97,6 +97,13 @@ def _with_revoked_key(emu, hook) -> dict[str, str]:
     return ctx
 
 
+def _with_branch(emu, hook) -> dict[str, str]:
+    ctx = _project(emu, hook)
+    branch = hook.create_branch(ctx["ref"], "feature-login")
+    ctx.update(branch_id=branch["id"], branch_ref=branch["project_ref"])
+    return ctx
+
+
 @dataclass(frozen=True)
 class Call:
     name: str
@@ -374,6 +381,69 @@ CALLS = [
         "/v1/projects/{ref}",
         lambda h, c: h.delete_project(c["ref"]),
         lambda r, c: r is None or r["ref"] == c["ref"],
+    ),
+    Call(
+        "list_branches",
+        "list",
+        "GET",
+        "/v1/projects/{ref}/branches",
+        lambda h, c: h.list_branches(c["ref"]),
+        lambda r, c: sorted(b["name"] for b in r) == ["feature-login", "main"],
+        setup=_with_branch,
+    ),
+    Call(
+        "get_branch",
+        "get",
+        "GET",
+        "/v1/projects/{ref}/branches/{name}",
+        lambda h, c: h.get_branch(c["ref"], "feature-login"),
+        lambda r, c: r["id"] == c["branch_id"],
+        setup=_with_branch,
+    ),
+    Call(
+        "get_branch_config",
+        "get",
+        "GET",
+        "/v1/branches/{branch_id_or_ref}",
+        lambda h, c: h.get_branch_config(c["branch_id"]),
+        lambda r, c: r["ref"] == c["branch_ref"],
+        setup=_with_branch,
+    ),
+    Call(
+        "create_branch",
+        "create",
+        "POST",
+        "/v1/projects/{ref}/branches",
+        lambda h, c: h.create_branch(c["ref"], "feature-login", persistent=True),
+        lambda r, c: r["name"] == "feature-login" and r["persistent"] is True,
+        creates="branches",
+    ),
+    Call(
+        "update_branch",
+        "update (PATCH)",
+        "PATCH",
+        "/v1/branches/{branch_id_or_ref}",
+        lambda h, c: h.update_branch(c["branch_id"], {"persistent": True, "git_branch": "feat/login"}),
+        lambda r, c: r["persistent"] is True and r["git_branch"] == "feat/login",
+        setup=_with_branch,
+    ),
+    Call(
+        "merge_branch",
+        "branch workflow",
+        "POST",
+        "/v1/branches/{branch_id_or_ref}/merge",
+        lambda h, c: h.merge_branch(c["branch_id"]),
+        lambda r, c: r["message"] == "ok" and r["workflow_run_id"].startswith("run_"),
+        setup=_with_branch,
+    ),
+    Call(
+        "delete_branch",
+        "branch lifecycle",
+        "DELETE",
+        "/v1/branches/{branch_id_or_ref}",
+        lambda h, c: h.delete_branch(c["branch_id"]),
+        lambda r, c: r is None or r == {"message": "ok"},
+        setup=_with_branch,
     ),
 ]
 

@@ -250,6 +250,61 @@ def test_config_secrets_and_secret_api_keys_leak_nowhere(request, api, monkeypat
     assert hits == []
 
 
+BRANCH_DAG = """
+from airflow.sdk import XComArg, task
+
+from airflow_provider_supabase.operators.branches import CreateBranchOperator, MergeBranchOperator, ResetBranchOperator
+
+create = CreateBranchOperator(
+    task_id="create",
+    project_ref="{ref}",
+    branch_name="feature-login",
+    secrets={{"STRIPE_SECRET_KEY": "{{{{ var.value.stripe }}}}"}},
+    poll_interval=0.1,
+    deferrable=True,
+)
+
+
+@task
+def connect(branch):
+    from airflow_provider_supabase.hooks.supabase import SupabaseHook
+
+    detail = SupabaseHook().get_branch_config(branch["branch_id"])
+    return {{"host": detail["db_host"], "port": detail["db_port"]}}
+
+
+merge = MergeBranchOperator(task_id="merge", branch_id_or_ref="{{{{ ti.xcom_pull('create')['branch_id'] }}}}",
+                            poll_interval=0.1, deferrable=True)
+reset = ResetBranchOperator(task_id="reset", branch_id_or_ref="{{{{ ti.xcom_pull('create')['project_ref'] }}}}",
+                            poll_interval=0.1)
+connect(XComArg(create)) >> merge >> reset
+"""
+
+
+def test_branch_operators_leak_no_token_branch_secret_or_database_credentials(
+    request, api, monkeypatch, run_tasks, airflow_db
+):
+    ref = api.seed_project("acme-prod", api.seed_organization("Acme")["slug"])["ref"]
+    token, stripe = _canary_token(), _canary("branch-stripe")
+    set_connection(monkeypatch, api.url, token=token)
+    monkeypatch.setenv("AIRFLOW_VAR_STRIPE", stripe)
+
+    result = run_tasks(BRANCH_DAG.format(ref=ref))
+
+    assert result.state == "success", result.task_states
+    state = api.state_snapshot()
+    [branch] = [b for b in state["branches"].values() if not b["is_default"]]
+    branch_ref = branch["project_ref"]
+    # The canaries are real: the secret reached the branch, and its database credentials exist to be leaked.
+    assert state["secrets"][branch_ref]["STRIPE_SECRET_KEY"]["value"] == stripe
+    db_pass = state["projects"][branch_ref]["db_pass"]
+    jwt_secret = state["projects"][branch_ref]["postgrest_config"]["jwt_secret"]
+    places = _searched(_places(result, airflow_db), branch_ref, "feature-login", "***")
+    hits = canary_hits([token, stripe, db_pass, jwt_secret], places)
+    record(request, leaks=len(hits), places=len(places))
+    assert hits == []
+
+
 FAILING_DAG = """
 from airflow_provider_supabase.operators.pgsodium import UpdatePgsodiumRootKeyOperator
 from airflow_provider_supabase.operators.projects import CreateProjectOperator

@@ -222,3 +222,28 @@ def test_password_change_whose_answer_is_lost_ends_with_the_password_the_sink_ho
     project = api.state_snapshot()["projects"][ref]
     assert project["password_changes"] == 2 and result.xcom("password")["step"] == "resumed"
     assert _variable("fault_db_password") == project["db_pass"] and _variable("fault_db_password_pending") is None
+
+
+def test_preview_branch_create_and_merge_survive_lost_answers_and_503s(request, api, run_tasks):
+    record(request, faults=4, outcome="survived")
+    _, ref = _project(api)
+    api.inject_fault("POST", "/v1/projects/{ref}/branches", "drop_after")
+    api.inject_fault("GET", "/v1/projects/{ref}/actions", "status", status=503, times=2)
+    api.inject_fault("POST", "/v1/branches/{branch_id_or_ref}/merge", "drop_after")
+
+    tasks = f"""
+create = CreateBranchOperator(task_id="create", project_ref="{ref}", branch_name="feature-login", poll_interval=0.1)
+merge = MergeBranchOperator(
+    task_id="merge", branch_id_or_ref="{{{{ ti.xcom_pull('create')['branch_id'] }}}}", poll_interval=0.1
+)
+create >> merge
+"""
+    imports = "from airflow_provider_supabase.operators.branches import CreateBranchOperator, MergeBranchOperator"
+    result = run_tasks(tasks, imports=imports)
+
+    assert result.state == "success", result.task_states
+    assert names(api.state_snapshot(), "branches") == ["feature-login", "main"]
+    [branch] = [b for b in api.state_snapshot()["branches"].values() if not b["is_default"]]
+    assert [run["workflow"] for run in branch["runs"]] == ["create", "merge"]
+    assert result.xcom("merge")["workflow_run_id"] == branch["runs"][-1]["id"]
+    assert api.request_count("POST", "/v1/branches/{branch_id_or_ref}/merge") == 1

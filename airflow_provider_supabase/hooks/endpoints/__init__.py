@@ -6,6 +6,7 @@ of several) and returns ``self._run(...)``. Nothing else in the hook layer chang
 
 from __future__ import annotations
 
+from airflow_provider_supabase.hooks.endpoints.branches import BranchEndpoints
 from airflow_provider_supabase.hooks.endpoints.config import ConfigEndpoints
 from airflow_provider_supabase.hooks.endpoints.database import DatabaseEndpoints
 from airflow_provider_supabase.hooks.endpoints.domains import DomainEndpoints
@@ -27,6 +28,7 @@ class Endpoints(
     NetworkEndpoints,
     ConfigEndpoints,
     KeyEndpoints,
+    BranchEndpoints,
 ):
     """Every endpoint method; ``SupabaseHook`` answers them with values, ``SupabaseAsyncHook`` with awaitables."""
 
