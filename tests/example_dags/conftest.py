@@ -21,6 +21,7 @@ EXAMPLE_DAGS = Path(__file__).resolve().parents[2] / "example_dags"
 DB_PASSWORD = "db-password-for-tests"
 STRIPE_SECRET_KEY = "sk_test_from_a_variable"
 SMTP_PASSWORD = "smtp-password-from-a-connection"
+SMTP_LOGIN = "postmaster"
 
 
 @dataclass
@@ -31,7 +32,8 @@ class Examples:
 
     def run(self, dag_id: str, run_conf: dict | None = None, run_after: datetime | None = None) -> DagRunResult:
         """Run ``example_dags/<dag_id>.py`` as a fresh copy; ``run_after`` sets the run's ``dag_run.run_after``."""
-        shutil.copytree(EXAMPLE_DAGS / "functions", self.dags_folder / "functions", dirs_exist_ok=True)
+        for folder in ("functions", "supabase"):  # what the DAGs read beside themselves
+            shutil.copytree(EXAMPLE_DAGS / folder, self.dags_folder / folder, dirs_exist_ok=True)
         source = (EXAMPLE_DAGS / f"{dag_id}.py").read_text()
         extra = {"run_after": run_after} if run_after is not None else {}
         return run_dag_file(self.dags_folder, source, dag_id, run_conf=run_conf, **extra)
@@ -63,6 +65,8 @@ def examples(airflow_db: Path, emulator_server) -> Iterator[Examples]:
         mp.setenv("AIRFLOW_VAR_STRIPE_SECRET_KEY", STRIPE_SECRET_KEY)
         mp.setenv(
             "AIRFLOW_CONN_SMTP_DEFAULT",
-            json.dumps({"conn_type": "smtp", "host": "smtp.example.com", "password": SMTP_PASSWORD}),
+            json.dumps(
+                {"conn_type": "smtp", "host": "smtp.example.com", "login": SMTP_LOGIN, "password": SMTP_PASSWORD}
+            ),
         )
         yield Examples(emulator_server, airflow_db / "dags", mp)
