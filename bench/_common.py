@@ -12,7 +12,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections import Counter
 from collections.abc import Iterable
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -56,6 +58,40 @@ def set_supabase_conn(url: str, conn_id: str = HEADERS_CONN_ID, **extra: Any) ->
 def set_http_conn(url: str, conn_id: str = "bench_http") -> str:
     os.environ[f"AIRFLOW_CONN_{conn_id.upper()}"] = json.dumps({"conn_type": "http", "host": url})
     return conn_id
+
+
+def execute_directly(operator: Any) -> Any:
+    """``operator.execute({})`` as Airflow's task runner calls it: with the sentinel that tells it the call is
+    deliberate (without it, execute() warns it runs outside the runner, and the warning would be timed too)."""
+    from airflow.sdk.bases.operator import ExecutorSafeguard
+
+    return operator.execute({}, **{f"{type(operator).__name__}__sentinel": ExecutorSafeguard.sentinel_value})
+
+
+@dataclass
+class OperatorRuns:
+    """Operator executions against an ``EmulatorProcess``, timed and counted from the emulator's request log,
+    grouped by a key (the benchmark's size and scenario)."""
+
+    emu: Any
+    times_ms: dict[Any, list[float]] = field(default_factory=dict)
+    counts: dict[Any, list[int]] = field(default_factory=dict)
+    kinds: dict[Any, Counter[str]] = field(default_factory=dict)
+
+    def execute(self, key: Any, operator: Any) -> Any:
+        """Run ``operator`` once, timed; fails if any of its requests failed. ``kinds[key]`` keeps the requests
+        of the last run by ``"METHOD /template"``."""
+        since = len(self.emu.records())
+        start = time.perf_counter()
+        result = execute_directly(operator)
+        elapsed = time.perf_counter() - start
+        sent = self.emu.records(since)
+        if any(status is None or status >= 400 for _, _, status, _ in sent):
+            raise AssertionError(f"{operator.task_id} {key}: failed requests {sent}")
+        self.times_ms.setdefault(key, []).append(elapsed * 1e3)
+        self.counts.setdefault(key, []).append(len(sent))
+        self.kinds[key] = Counter(f"{m} {t}" for m, t, _, _ in sent)
+        return result
 
 
 def stats(values: Iterable[float], digits: int = 3) -> dict[str, Any]:

@@ -11,11 +11,9 @@ log, by method and path template, and the stored config is checked against the d
 from __future__ import annotations
 
 import argparse
-import time
-from collections import Counter
 from typing import Any
 
-from bench._common import emit, set_supabase_conn, setup_airflow_env, stats
+from bench._common import OperatorRuns, emit, execute_directly, set_supabase_conn, setup_airflow_env, stats
 
 SCENARIOS = ("first_apply", "unchanged_reapply")
 SECTIONS = ("auth", "postgrest", "postgres")
@@ -60,22 +58,17 @@ def run(reps: int = 5, auth_fields: tuple[int, ...] = (5, 40)) -> dict[str, Any]
 
     with EmulatorProcess(rate_limit=10_000_000, project_ready_seconds=0) as emu:
         conn_id = set_supabase_conn(emu.url, conn_id="bench_config")
-        from airflow.sdk.bases.operator import ExecutorSafeguard
-
         from airflow_provider_supabase.hooks.supabase import SupabaseHook
         from airflow_provider_supabase.operators.config import UpdateProjectConfigOperator
 
-        sentinel = {f"{UpdateProjectConfigOperator.__name__}__sentinel": ExecutorSafeguard.sentinel_value}
         checker = SupabaseHook(conn_id)
         org = emu.call("seed_organization", "bench-org")
         # One untimed apply first, so the timings exclude imports and the one-off connection lookup.
         warm = emu.call("seed_project", "config-warm-up", org["slug"])["ref"]
-        UpdateProjectConfigOperator(
-            task_id="warm_up", project_ref=warm, supabase_conn_id=conn_id, **_config(2)
-        ).execute({}, **sentinel)
-        times: dict[tuple[int, str], list[float]] = {}
-        counts: dict[tuple[int, str], list[int]] = {}
-        kinds: dict[tuple[int, str], Counter] = {}
+        execute_directly(
+            UpdateProjectConfigOperator(task_id="warm_up", project_ref=warm, supabase_conn_id=conn_id, **_config(2))
+        )
+        runs = OperatorRuns(emu)
         for n in auth_fields:
             for rep in range(reps):
                 ref = emu.call("seed_project", f"config-{n}-{rep}", org["slug"])["ref"]
@@ -84,16 +77,7 @@ def run(reps: int = 5, auth_fields: tuple[int, ...] = (5, 40)) -> dict[str, Any]
                     operator = UpdateProjectConfigOperator(
                         task_id=f"config_{n}_{rep}_{scenario}", project_ref=ref, supabase_conn_id=conn_id, **wanted
                     )
-                    since = len(emu.records())
-                    start = time.perf_counter()
-                    operator.execute({}, **sentinel)
-                    elapsed = time.perf_counter() - start
-                    sent = emu.records(since)
-                    if any(status is None or status >= 400 for _, _, status, _ in sent):
-                        raise AssertionError(f"{scenario} N={n}: failed requests {sent}")
-                    times.setdefault((n, scenario), []).append(elapsed * 1e3)
-                    counts.setdefault((n, scenario), []).append(len(sent))
-                    kinds[(n, scenario)] = Counter(f"{m} {t}" for m, t, _, _ in sent)
+                    runs.execute((n, scenario), operator)
                     _check_state(checker, ref, wanted)
         checker.close()
 
@@ -105,15 +89,15 @@ def run(reps: int = 5, auth_fields: tuple[int, ...] = (5, 40)) -> dict[str, Any]
     for n in auth_fields:
         for scenario in SCENARIOS:
             key = (n, scenario)
-            writes = sum(c for kind, c in kinds[key].items() if not kind.startswith("GET "))
+            writes = sum(c for kind, c in runs.kinds[key].items() if not kind.startswith("GET "))
             out["results"].append(
                 {
                     "auth_fields": n,
                     "scenario": scenario,
-                    "requests": sorted(set(counts[key])),
+                    "requests": sorted(set(runs.counts[key])),
                     "writes": writes,
-                    "request_kinds": dict(kinds[key]),
-                    "ms": stats(times[key], 2),
+                    "request_kinds": dict(runs.kinds[key]),
+                    "ms": stats(runs.times_ms[key], 2),
                 }
             )
     unchanged = [r for r in out["results"] if r["scenario"] == "unchanged_reapply"]

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench._common import emit, loadavg, set_supabase_conn, setup_airflow_env, stats
+from bench._common import emit, execute_directly, loadavg, set_supabase_conn, setup_airflow_env, stats
 
 
 def _write_files(folder: Path, n: int) -> list[str]:
@@ -32,8 +32,6 @@ def _write_files(folder: Path, n: int) -> list[str]:
 
 
 def one_rep(n: int) -> dict[str, Any]:
-    from airflow.sdk.bases.operator import ExecutorSafeguard
-
     from airflow_provider_supabase.emulator import Emulator
     from airflow_provider_supabase.hooks.supabase import SupabaseHook
     from airflow_provider_supabase.operators.database import ApplyMigrationsOperator
@@ -53,8 +51,7 @@ def one_rep(n: int) -> dict[str, Any]:
             )
             before = emu.request_count()
             started = time.perf_counter()
-            # The sentinel tells Airflow this direct call is deliberate (as the task runner's is).
-            xcom = operator.execute({}, **{f"{type(operator).__name__}__sentinel": ExecutorSafeguard.sentinel_value})
+            xcom = execute_directly(operator)
             elapsed = time.perf_counter() - started
             ledger = hook.run_query(ref, "select version from supabase_migrations.schema_migrations order by 1")
             if [row["version"] for row in ledger] != versions:

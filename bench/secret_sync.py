@@ -14,11 +14,9 @@ import argparse
 import hashlib
 import itertools
 import secrets as secrets_module
-import time
-from collections import Counter
 from typing import Any
 
-from bench._common import emit, set_supabase_conn, setup_airflow_env, stats
+from bench._common import OperatorRuns, emit, execute_directly, set_supabase_conn, setup_airflow_env, stats
 
 SCENARIOS = ("first_sync", "unchanged_resync", "changed_10pct_pruned_10pct")
 
@@ -46,32 +44,25 @@ def _check_state(hook: Any, ref: str, desired: dict[str, str]) -> None:
         raise AssertionError(f"project {ref}: remote secrets differ from the desired mapping after sync")
 
 
-def _warm_up(emu: Any, org_slug: str, conn_id: str, operator_class: Any, safeguard: Any) -> None:
-    """One untimed sync first, so the timings exclude imports and the one-off connection lookup."""
-    ref = emu.call("seed_project", "secrets-warm-up", org_slug)["ref"]
-    operator = operator_class(
-        task_id="warm_up", project_ref=ref, secrets={"WARM": "up-value"}, supabase_conn_id=conn_id
-    )
-    operator.execute({}, **{f"{operator_class.__name__}__sentinel": safeguard.sentinel_value})
-
-
 def run(reps: int = 5, sizes: tuple[int, ...] = (10, 100, 1000)) -> dict[str, Any]:
     setup_airflow_env()
     from bench._servers import EmulatorProcess
 
     with EmulatorProcess(rate_limit=10_000_000) as emu:
         conn_id = set_supabase_conn(emu.url, conn_id="bench_secrets")
-        from airflow.sdk.bases.operator import ExecutorSafeguard
-
         from airflow_provider_supabase.hooks.supabase import SupabaseHook
         from airflow_provider_supabase.operators.secrets import SyncSecretsOperator
 
         checker = SupabaseHook(conn_id)
         org = emu.call("seed_organization", "bench-org")
-        _warm_up(emu, org["slug"], conn_id, SyncSecretsOperator, ExecutorSafeguard)
-        times: dict[tuple[int, str], list[float]] = {}
-        counts: dict[tuple[int, str], list[int]] = {}
-        methods: dict[tuple[int, str], Counter] = {}
+        # One untimed sync first, so the timings exclude imports and the one-off connection lookup.
+        warm = emu.call("seed_project", "secrets-warm-up", org["slug"])["ref"]
+        execute_directly(
+            SyncSecretsOperator(
+                task_id="warm_up", project_ref=warm, secrets={"WARM": "up-value"}, supabase_conn_id=conn_id
+            )
+        )
+        runs = OperatorRuns(emu)
         for n in sizes:
             for rep in range(reps):
                 ref = emu.call("seed_project", f"secrets-{n}-{rep}", org["slug"])["ref"]
@@ -85,18 +76,7 @@ def run(reps: int = 5, sizes: tuple[int, ...] = (10, 100, 1000)) -> dict[str, An
                         prune=True,
                         supabase_conn_id=conn_id,
                     )
-                    since = len(emu.records())
-                    start = time.perf_counter()
-                    # The sentinel is what Airflow's task runner passes; without it execute() warns it is
-                    # being called outside the runner (and the warning would be timed too).
-                    operator.execute({}, **{f"{type(operator).__name__}__sentinel": ExecutorSafeguard.sentinel_value})
-                    elapsed = time.perf_counter() - start
-                    sent = emu.records(since)
-                    if any(status is None or status >= 400 for _, _, status, _ in sent):
-                        raise AssertionError(f"{scenario} N={n}: failed requests {sent}")
-                    times.setdefault((n, scenario), []).append(elapsed * 1e3)
-                    counts.setdefault((n, scenario), []).append(len(sent))
-                    methods[(n, scenario)] = Counter(f"{m} {t}" for m, t, _, _ in sent)
+                    runs.execute((n, scenario), operator)
                     _check_state(checker, ref, desired)
         checker.close()
 
@@ -109,14 +89,14 @@ def run(reps: int = 5, sizes: tuple[int, ...] = (10, 100, 1000)) -> dict[str, An
     for n in sizes:
         for scenario in SCENARIOS:
             key = (n, scenario)
-            worst_requests[scenario] = max(worst_requests.get(scenario, 0), max(counts[key]))
+            worst_requests[scenario] = max(worst_requests.get(scenario, 0), max(runs.counts[key]))
             out["results"].append(
                 {
                     "n": n,
                     "scenario": scenario,
-                    "requests": sorted(set(counts[key])),
-                    "request_kinds": dict(methods[key]),
-                    "ms": stats(times[key], 2),
+                    "requests": sorted(set(runs.counts[key])),
+                    "request_kinds": dict(runs.kinds[key]),
+                    "ms": stats(runs.times_ms[key], 2),
                 }
             )
     medians = {(r["n"], r["scenario"]): r["ms"]["median"] for r in out["results"]}

@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 import shutil
 import signal
-import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -20,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from example_deployment import (
+    FULL_PROVISION_DAG,
     POOL,
     POOL_SLOTS,
     PROVISION_DAG,
@@ -28,6 +28,7 @@ from example_deployment import (
     deployment_env,
     run_result,
     scratch_airflow_env,
+    task_result,
 )
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -39,6 +40,7 @@ COMMAND_TIMEOUT = 300
 CREDENTIALS_DAG = "supabase_rotate_credentials"
 CREDENTIALS_PROJECT_VARIABLE = "supabase_credentials_project"
 CREDENTIALS_KEY_PREFIX = "airflow_backend_"
+CREDENTIALS_TASKS = ("rotate_api_key", "signing_key_step", "rotate_database_password")
 
 
 class DemoFailed(Exception):
@@ -162,6 +164,7 @@ class Demo:
             f"airflow dags test {PROVISION_DAG}", "dags", "test", PROVISION_DAG, "-c", conf, log_name=PROVISION_DAG
         )
         self.check_tasks(PROVISION_DAG)
+        self.provision_full()
 
         refs = sorted(self.emulator_state()["projects"])
         self.env[f"AIRFLOW_VAR_{ROTATION_PROJECTS_VARIABLE.upper()}"] = json.dumps(refs)
@@ -175,6 +178,31 @@ class Demo:
             print(f"FAILED tasks: {', '.join(self.failed_tasks)} (logs in {self.home})")
             return 1
         return 0
+
+    def provision_full(self) -> None:
+        """Provision a second project all the way, then show the schema its migrations made, as the DAG's
+        RunQueryOperator read it back (its XCom)."""
+        conf = json.dumps({"custom_hostname": "api.acme-app.example.com"})
+        self.run(
+            f"airflow dags test {FULL_PROVISION_DAG}",
+            *("dags", "test", FULL_PROVISION_DAG, "-c", conf),
+            log_name=FULL_PROVISION_DAG,
+        )
+        self.check_tasks(FULL_PROVISION_DAG)
+        db = self.home / "airflow.db"
+        migrations = task_result(db, FULL_PROVISION_DAG, "apply_migrations") or {}
+        print(f"  Migrations applied: {', '.join(migrations.get('applied') or []) or '(none)'}")
+        tables = task_result(db, FULL_PROVISION_DAG, "read_back_tables")
+        if not tables:
+            print("  ! no tables were read back")
+            self.failed_tasks.append(f"{FULL_PROVISION_DAG}.read_back_tables (no tables)")
+            return
+        print("  Tables in schema public (read back with RunQueryOperator):")
+        for table in tables:
+            print(f"    {table['table_name']}: {table['columns']}")
+        keys = task_result(db, FULL_PROVISION_DAG, "export_api_keys") or {}
+        print(f"  Publishable keys to XCom: {', '.join(sorted(keys.get('publishable') or {})) or '(none)'}")
+        print(f"  Secret keys to Variables: {', '.join(keys.get('variables') or []) or '(none)'}")
 
     # ------------------------------------------------------------------ credentials rotation
 
@@ -220,20 +248,10 @@ class Demo:
 
 def credentials_steps(db_path: Path) -> dict[str, str]:
     """The ``step`` each rotation task of the latest supabase_rotate_credentials run reported in its XCom."""
-    with sqlite3.connect(db_path, timeout=30) as db:
-        (run_id,) = db.execute(
-            "SELECT run_id FROM dag_run WHERE dag_id = ? ORDER BY id DESC LIMIT 1", (CREDENTIALS_DAG,)
-        ).fetchone()
-        rows = db.execute(
-            "SELECT task_id, value FROM xcom WHERE dag_id = ? AND run_id = ? AND key = 'return_value'",
-            (CREDENTIALS_DAG, run_id),
-        ).fetchall()
-    steps = {}
-    for task, value in rows:
-        decoded = json.loads(value)
-        if isinstance(decoded, dict) and "step" in decoded:
-            steps[task] = str(decoded["step"])
-    return steps
+    results = {task: task_result(db_path, CREDENTIALS_DAG, task) for task in CREDENTIALS_TASKS}
+    return {
+        task: str(result["step"]) for task, result in results.items() if isinstance(result, dict) and "step" in result
+    }
 
 
 def print_summary(url: str, state: dict[str, Any], report: Any, types_path: Path) -> None:

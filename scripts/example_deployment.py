@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 PROVISION_DAG = "supabase_provision_project"
+FULL_PROVISION_DAG = "supabase_provision_full"
 ROTATION_DAG = "supabase_rotate_secrets"
 DEPLOY_DAG = "supabase_deploy_functions"
 # Mirrors supabase_rotate_secrets.POOL / POOL_SLOTS: the scheduler will not start tasks whose pool is missing.
@@ -55,16 +56,31 @@ def run_result(db_path: Path, dag_id: str, run_id: str | None = None) -> tuple[d
     the SQLite metadata database. Mapped tasks are named ``task[index]``."""
     with sqlite3.connect(db_path, timeout=30) as db:
         if run_id is None:
-            (run_id,) = db.execute(
-                "SELECT run_id FROM dag_run WHERE dag_id = ? ORDER BY id DESC LIMIT 1", (dag_id,)
-            ).fetchone()
+            run_id = _latest_run(db, dag_id)
         rows = db.execute(
             "SELECT task_id, map_index, state FROM task_instance WHERE dag_id = ? AND run_id = ?",
             (dag_id, run_id),
         ).fetchall()
-        report = db.execute(
-            "SELECT value FROM xcom WHERE dag_id = ? AND run_id = ? AND task_id = 'report' AND key = 'return_value'",
-            (dag_id, run_id),
-        ).fetchone()
+        report = _return_value(db, dag_id, run_id, "report")
     states = {task if index < 0 else f"{task}[{index}]": str(state) for task, index, state in rows}
-    return states, json.loads(report[0]) if report else None
+    return states, report
+
+
+def task_result(db_path: Path, dag_id: str, task_id: str) -> Any:
+    """What a task of the DAG's latest run returned (its ``return_value`` XCom), or None."""
+    with sqlite3.connect(db_path, timeout=30) as db:
+        return _return_value(db, dag_id, _latest_run(db, dag_id), task_id)
+
+
+def _latest_run(db: sqlite3.Connection, dag_id: str) -> str:
+    (run_id,) = db.execute("SELECT run_id FROM dag_run WHERE dag_id = ? ORDER BY id DESC LIMIT 1", (dag_id,)).fetchone()
+    return str(run_id)
+
+
+def _return_value(db: sqlite3.Connection, dag_id: str, run_id: str, task_id: str) -> Any:
+    row = db.execute(
+        "SELECT value FROM xcom WHERE dag_id = ? AND run_id = ? AND task_id = ? AND map_index = -1"
+        " AND key = 'return_value'",
+        (dag_id, run_id, task_id),
+    ).fetchone()
+    return json.loads(row[0]) if row else None

@@ -41,6 +41,35 @@ def _output(value: Any) -> Path | None:
     return path
 
 
+# PostgreSQL's DETAIL quotes the data a statement tripped on ("Key (token)=(...) already exists", "Failing row
+# contains (...)"), and CONTEXT and QUERY can too (a COPY line, a function's query). Rows may hold secrets, so a
+# task's error keeps the database's message, the position in the SQL and the hint, and leaves these sections out.
+_SECTION = re.compile(r"^(DETAIL|HINT|QUERY|CONTEXT):")
+_QUOTES_DATA = frozenset({"DETAIL", "QUERY", "CONTEXT"})
+
+
+def without_quoted_data(message: str) -> str:
+    """The API's message for SQL the database refused, without the sections that may quote the data."""
+    kept: list[str] = []
+    section, dropped = None, False
+    for line in message.splitlines():
+        label = _SECTION.match(line)
+        section = label.group(1) if label else section
+        if section in _QUOTES_DATA:
+            dropped = True
+        else:
+            kept.append(line)
+    text = "\n".join(kept).rstrip()
+    return f"{text}\n(the database's DETAIL/CONTEXT left out: it may quote row values)" if dropped else text
+
+
+def _refused_sql(err: SupabaseApiError) -> SupabaseApiError:
+    """``err`` with the data the database quoted taken out of its message (the same error otherwise)."""
+    return SupabaseApiError(
+        without_quoted_data(err.api_message), status_code=err.status_code, method=err.method, path=err.path
+    )
+
+
 class RunQueryOperator(SupabaseBaseOperator):
     """Run SQL on a project's database through the Management API (``POST /database/query``).
 
@@ -58,8 +87,10 @@ class RunQueryOperator(SupabaseBaseOperator):
         run by then: use ``read_only`` or a ``limit`` where running it matters.
     :param supabase_conn_id: Airflow connection of type ``supabase`` (templated).
 
-    Rows may hold secrets: they are never logged, only counted. XCom: the rows (a list of ``{column: value}``),
-    or the absolute path written when ``output_path`` is given.
+    Rows may hold secrets: they are never logged, only counted, and when the database refuses the SQL, the parts
+    of its error that quote row values (DETAIL, CONTEXT) are left out of the task's error. XCom: the rows (a list
+    of ``{column: value}``): XCom is stored in Airflow's database and shown in its UI, so select no secret you
+    would not show there, or give ``output_path``, and then XCom holds only the absolute path written.
     """
 
     template_fields: Sequence[str] = ("supabase_conn_id", "project_ref", "sql", "parameters", "output_path")
@@ -98,7 +129,13 @@ class RunQueryOperator(SupabaseBaseOperator):
         max_rows = _non_negative(self.max_rows, "max_rows")
         max_xcom_bytes = _non_negative(self.max_xcom_bytes, "max_xcom_bytes")
         path = _output(self.output_path)
-        rows = self.hook.run_query(ref, self.sql, parameters=self.parameters, read_only=bool(self.read_only))
+        try:
+            rows = self.hook.run_query(ref, self.sql, parameters=self.parameters, read_only=bool(self.read_only))
+        except SupabaseApiError as err:
+            if err.status_code != 400:
+                raise
+            # Not chained: the original's text is the one that quotes the data.
+            raise _refused_sql(err) from None
         kind = "read-only query" if self.read_only else "query"
         if max_rows is not None and len(rows) > max_rows:
             raise AirflowFailException(
@@ -295,10 +332,11 @@ class ApplyMigrationsOperator(SupabaseBaseOperator):
                 )
             except SupabaseApiError as err:
                 done = f"; applied before it: {', '.join(applied)}" if applied else ""
-                message = f"Migration {migration.filename} failed on project {ref}{done}: {err.api_message}"
+                cause = _refused_sql(err) if err.status_code == 400 else err
+                message = f"Migration {migration.filename} failed on project {ref}{done}: {cause.api_message}"
                 # The database refusing the SQL will refuse it again; only a lost or refused request is retried.
                 if err.status_code is not None and 400 <= err.status_code < 500 and err.status_code != 429:
-                    raise AirflowFailException(message) from err
+                    raise AirflowFailException(message) from cause
                 raise AirflowException(message) from err
             applied.append(migration.version)
             self.log.info("Project %s: applied %s", ref, migration.filename)

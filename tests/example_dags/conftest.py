@@ -21,6 +21,7 @@ EXAMPLE_DAGS = Path(__file__).resolve().parents[2] / "example_dags"
 DB_PASSWORD = "db-password-for-tests"
 STRIPE_SECRET_KEY = "sk_test_from_a_variable"
 SMTP_PASSWORD = "smtp-password-from-a-connection"
+SMTP_LOGIN = "postmaster"
 
 
 @dataclass
@@ -68,6 +69,8 @@ def examples(airflow_db: Path, emulator_server) -> Iterator[Examples]:
         mp.setenv("AIRFLOW_VAR_STRIPE_SECRET_KEY", STRIPE_SECRET_KEY)
         mp.setenv(
             "AIRFLOW_CONN_SMTP_DEFAULT",
-            json.dumps({"conn_type": "smtp", "host": "smtp.example.com", "password": SMTP_PASSWORD}),
+            json.dumps(
+                {"conn_type": "smtp", "host": "smtp.example.com", "login": SMTP_LOGIN, "password": SMTP_PASSWORD}
+            ),
         )
         yield Examples(emulator_server, airflow_db / "dags", mp)

@@ -16,6 +16,7 @@ from .conftest import EXAMPLE_DAGS
 
 DAG_IDS = {
     "supabase_provision_project",
+    "supabase_provision_full",
     "supabase_rotate_secrets",
     "supabase_deploy_functions",
     "supabase_rotate_credentials",
@@ -106,6 +107,13 @@ def test_provisioning_refuses_a_hostname_that_is_not_one(dagbag):
 
     with pytest.raises(ParamValidationError, match="custom_hostname"):
         _validate_conf(dagbag.dags["supabase_provision_project"], custom_hostname="not a host")
+
+
+def test_full_provisioning_refuses_a_site_url_that_is_not_https(dagbag):
+    from airflow.sdk.exceptions import ParamValidationError
+
+    with pytest.raises(ParamValidationError, match="site_url"):
+        _validate_conf(dagbag.dags["supabase_provision_full"], site_url="http://app.example.com")
 
 
 def test_deploying_requires_at_least_one_project_ref(dagbag):

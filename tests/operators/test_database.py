@@ -381,3 +381,59 @@ def test_the_apis_migration_history_lists_what_the_operator_applied(run_tasks, e
         {"version": "20240102000000", "name": "orders"},
         {"version": "20240103000000", "name": "orders_index"},
     ]
+
+
+def test_sql_the_database_refuses_fails_with_its_message_but_without_the_row_it_quotes(
+    run_tasks, emulator, project, hook
+):
+    ref = project["ref"]
+    hook.run_query(ref, "create table public.tokens (token text unique); insert into public.tokens values ('tok-4711')")
+
+    result = run_tasks(_query(ref, "insert into public.tokens\nselect token from public.tokens"), imports=IMPORTS)
+
+    assert result.task_states == {"query": "failed"}
+    assert 'duplicate key value violates unique constraint "tokens_token_key"' in result.log
+    assert "DETAIL/CONTEXT left out" in result.log
+    assert "tok-4711" not in result.log  # PostgreSQL's DETAIL: Key (token)=(tok-4711) already exists.
+
+
+def test_a_failing_migration_names_the_database_message_without_the_row_it_quotes(
+    run_tasks, emulator, project, hook, tmp_path
+):
+    ref = project["ref"]
+    hook.run_query(
+        ref, "create table public.users (email text unique); insert into public.users values ('x@y.example')"
+    )
+    migrations = _files(
+        tmp_path / "seed", {"20240102000000_seed.sql": "insert into public.users values ('x@y.example');"}
+    )
+
+    result = run_tasks(_migrate(ref, migrations), imports=IMPORTS)
+
+    assert result.task_states == {"migrate": "failed"}
+    assert "Migration 20240102000000_seed.sql failed" in result.log and "duplicate key value" in result.log
+    assert "Key (email)=" not in result.log
+
+
+def test_without_quoted_data_keeps_the_message_position_and_hint():
+    from airflow_provider_supabase.operators.database import without_quoted_data
+
+    message = (
+        'Failed to run sql query: ERROR:  23505: duplicate key value violates unique constraint "t_pkey"\n'
+        "LINE 1: insert into t values (1)\n"
+        "        ^\n"
+        "DETAIL:  Key (id)=(1) already exists.\n"
+        "HINT:  Use another id.\n"
+        'CONTEXT:  SQL statement "insert into t values (1)"\n'
+        "PL/pgSQL function f() line 3 at SQL statement\n"
+    )
+    assert without_quoted_data(message).splitlines() == [
+        'Failed to run sql query: ERROR:  23505: duplicate key value violates unique constraint "t_pkey"',
+        "LINE 1: insert into t values (1)",
+        "        ^",
+        "HINT:  Use another id.",
+        "(the database's DETAIL/CONTEXT left out: it may quote row values)",
+    ]
+    assert without_quoted_data("Failed to run sql query: ERROR:  42P01: nope") == (
+        "Failed to run sql query: ERROR:  42P01: nope"
+    )

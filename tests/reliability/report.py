@@ -82,6 +82,7 @@ def render(cases: list[Case], seconds: float) -> str:
     operators = by_section[SECTIONS["test_operator_faults"]]
     survived = [c for c in matrix + operators if c.properties.get("outcome") == "survived"]
     clear = [c for c in matrix if c.properties.get("outcome") == "failed clearly"]
+    not_resent = [c for c in matrix if c.properties.get("outcome") == "uncertain, not resent"]
     refused = [c for c in cases if "refused" in c.properties]
     leak_cases = [c for c in cases if "leaks" in c.properties]
 
@@ -98,6 +99,8 @@ def render(cases: list[Case], seconds: float) -> str:
         f"| single faults survived (hook calls + operator runs) | {_count(survived, 'passed')} of {len(survived)} |",
         f"| outages that failed with a clear `SupabaseApiError`, state untouched | {_count(clear, 'passed')} of "
         f"{len(clear)} |",
+        "| uncertain faults on SQL that writes without an Idempotency-Key: failed as `uncertain`, sent once, "
+        f"run at most once | {_count(not_resent, 'passed')} of {len(not_resent)} |",
         f"| bad inputs refused naming the field, 0 requests sent | {_count(refused, 'passed')} of {len(refused)} |",
         f"| places searched for canaries (DAG runs) | {_sum(leak_cases, 'places')} |",
         f"| leaks found | {_sum(leak_cases, 'leaks')} |",

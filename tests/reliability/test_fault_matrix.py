@@ -1,8 +1,18 @@
 """Fault matrix: every endpoint kind under every fault the emulator can inject, through the sync and async hooks.
 
 One fault (the API's bad minute) must be survived: the call returns what a fault-free call returns, creates no
-duplicate, and leaves the emulator's whole state as a fault-free run of the same call leaves it. An outage longer
-than the retries must fail with a clear ``SupabaseApiError`` and leave nothing half-applied.
+duplicate, and leaves the emulator's whole state (and, for the SQL endpoints, the project's database) as a
+fault-free run of the same call leaves it. An outage longer than the retries must fail with a clear
+``SupabaseApiError`` and leave nothing half-applied.
+
+SQL that writes, sent without an ``Idempotency-Key`` (``run_query`` of DDL, ``apply_migration`` without a key), is
+the one exception, by design: after a failure that may have reached the server, nothing can tell the client whether
+it ran, and running it again could apply it twice (an ``insert``) or fail where the first run succeeded (a
+``create table``). Those calls survive what is refused before any work (429) and otherwise fail at once with an
+``uncertain`` error and no second send, leaving the database as before the call or as one fault-free run leaves it,
+never beyond (``test_one_fault_on_sql_that_writes_is_never_sent_twice``). Callers that need the same guarantee as
+every other endpoint have it: ``apply_migration`` with an ``Idempotency-Key``, and ``ApplyMigrationsOperator``,
+whose files each run in one transaction with their ledger row, so a task retry reads the ledger and goes on.
 """
 
 from __future__ import annotations
@@ -31,6 +41,7 @@ DEPLOY_FILES = {"index.ts": "import { hi } from './lib/hi.ts'\nDeno.serve(hi)\n"
 TIMEOUT = 0.4
 DELAY = 0.55
 MAX_RETRIES_FOR_OUTAGE = 2
+SETUP_TIMEOUT = 60.0
 
 
 # Setups: the state each call starts from (built through the emulator and a fault-free hook). ------------------
@@ -104,6 +115,41 @@ def _with_branch(emu, hook) -> dict[str, str]:
     return ctx
 
 
+def _with_table(emu, hook) -> dict[str, str]:
+    ctx = _project(emu, hook)
+    hook.run_query(ctx["ref"], EVENTS_TABLE)
+    return ctx
+
+
+def _with_migration(emu, hook) -> dict[str, str]:
+    ctx = _with_table(emu, hook)
+    hook.apply_migration(ctx["ref"], "insert into public.events (name) values ('first')", "first")
+    return ctx
+
+
+EVENTS_TABLE = (
+    "create table public.events (id bigint generated always as identity primary key, name text not null);"
+    "insert into public.events (name) values ('seeded')"
+)
+# The database as the matrix compares it: the tables of ``public``, the rows of ``events``, and the migration
+# history without its versions (the API numbers a migration by the clock).
+DATABASE_STATE = """select (select coalesce(json_agg(c.relname order by c.relname), '[]')
+        from pg_class c join pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = 'public' and c.relkind = 'r') as tables,
+       (select coalesce(json_agg(name order by id), '[]') from public.events) as events"""
+
+
+def database_state(ref: str) -> dict[str, Any]:
+    """The project's database, read with a fault-free hook (read-only: it changes nothing it looks at)."""
+    hook = SupabaseHook(timeout=SETUP_TIMEOUT, max_retries=0)
+    try:
+        [state] = hook.run_query(ref, DATABASE_STATE, read_only=True)
+        state["migrations"] = [m.get("name") for m in hook.list_migrations(ref)]
+    finally:
+        hook.close()
+    return state
+
+
 @dataclass(frozen=True)
 class Call:
     name: str
@@ -115,6 +161,7 @@ class Call:
     setup: Callable[[Any, SupabaseHook], dict[str, str]] = _project
     creates: str | None = None  # the state table a duplicate would show up in
     chosen: tuple[str, ...] = field(default=())  # values the call sets that the normaliser must not hide
+    database: bool = False  # compare the project's database too (its setup made ``public.events``)
 
 
 CALLS = [
@@ -375,6 +422,46 @@ CALLS = [
         setup=_paused,
     ),
     Call(
+        "update_postgrest_config",
+        "update (PATCH)",
+        "PATCH",
+        "/v1/projects/{ref}/postgrest",
+        lambda h, c: h.update_postgrest_config(c["ref"], {"max_rows": 500, "db_schema": "public,api"}),
+        lambda r, c: (r["max_rows"], r["db_schema"]) == (500, "public,api"),
+    ),
+    Call(
+        "run_query (read-only)",
+        "sql (read-only)",
+        "POST",
+        "/v1/projects/{ref}/database/query/read-only",
+        lambda h, c: h.run_query(c["ref"], "select name from public.events order by id", read_only=True),
+        lambda r, c: r == [{"name": "seeded"}],
+        setup=_with_table,
+        database=True,
+    ),
+    Call(
+        "list_migrations",
+        "list",
+        "GET",
+        "/v1/projects/{ref}/database/migrations",
+        lambda h, c: h.list_migrations(c["ref"]),
+        lambda r, c: [m["name"] for m in r] == ["first"],
+        setup=_with_migration,
+        database=True,
+    ),
+    Call(
+        "apply_migration (Idempotency-Key)",
+        "sql migration (Idempotency-Key)",
+        "POST",
+        "/v1/projects/{ref}/database/migrations",
+        lambda h, c: h.apply_migration(
+            c["ref"], "insert into public.events (name) values ('migrated')", "add_event", idempotency_key="matrix-1"
+        ),
+        lambda r, c: r is None,
+        setup=_with_table,
+        database=True,
+    ),
+    Call(
         "delete_project",
         "project lifecycle",
         "DELETE",
@@ -447,6 +534,30 @@ CALLS = [
     ),
 ]
 
+# SQL that writes, without an Idempotency-Key: see the module's docstring for why these are never sent twice.
+WRITES = [
+    Call(
+        "run_query (DDL)",
+        "sql that writes",
+        "POST",
+        "/v1/projects/{ref}/database/query",
+        lambda h, c: h.run_query(c["ref"], "create table public.audit (note text)"),
+        lambda r, c: r == [],
+        setup=_with_table,
+        database=True,
+    ),
+    Call(
+        "apply_migration (no key)",
+        "sql that writes",
+        "POST",
+        "/v1/projects/{ref}/database/migrations",
+        lambda h, c: h.apply_migration(c["ref"], "insert into public.events (name) values ('migrated')", "add_event"),
+        lambda r, c: r is None,
+        setup=_with_table,
+        database=True,
+    ),
+]
+
 # One fault each: what the emulator does to the first matching request.
 FAULTS: dict[str, dict[str, Any]] = {
     "429-retry-after": {"kind": "status", "status": 429, "retry_after": "1"},
@@ -491,7 +602,8 @@ def _call(flavour: str, call: Call, ctx: dict[str, str]) -> Any:
 
 def _setup(api, call: Call) -> dict[str, str]:
     api.reset()
-    hook = SupabaseHook()
+    # Not the matrix's short timeout: a project's first SQL creates its database, which takes a while.
+    hook = SupabaseHook(timeout=SETUP_TIMEOUT)
     try:
         return call.setup(api, hook)
     finally:
@@ -502,19 +614,27 @@ _EXPECTED: dict[tuple[str, str], dict[str, Any]] = {}
 
 
 def _expected_state(api, flavour: str, call: Call) -> dict[str, Any]:
-    """The state a fault-free run of the same call leaves on a fresh emulator (computed once per call)."""
+    """The state a fault-free run of the same call leaves on a fresh emulator (computed once per call), with
+    the project's database under ``"database"`` for the SQL endpoints."""
     key = (flavour, call.name)
     if key not in _EXPECTED:
         ctx = _setup(api, call)
         assert call.check(_call(flavour, call, ctx), ctx), f"fault-free {call.name} returned something unexpected"
-        _EXPECTED[key] = api.state_snapshot()
+        _EXPECTED[key] = _state(api, call, ctx)
     return _EXPECTED[key]
 
 
-def _cases(table: dict[str, Any]) -> list[Any]:
+def _state(api, call: Call, ctx: dict[str, str]) -> dict[str, Any]:
+    snapshot = api.state_snapshot()
+    if call.database:
+        snapshot["database"] = database_state(ctx["ref"])
+    return snapshot
+
+
+def _cases(table: dict[str, Any], calls: list[Call] = CALLS) -> list[Any]:
     params = []
     for flavour in ("sync", "async"):
-        for call in CALLS:
+        for call in calls:
             for fault in table:
                 bug = KNOWN_BUGS.get((call.name, fault)) if table is FAULTS else None
                 marks = [pytest.mark.xfail(strict=True, reason=bug)] if bug else []
@@ -537,11 +657,13 @@ def test_one_fault_is_survived_with_the_state_a_fault_free_call_leaves(request, 
     expected = _expected_state(api, flavour, call)
 
     ctx = _setup(api, call)
+    sent_before = api.request_count(call.method, call.template)
     injected = api.inject_fault(call.method, call.template, **FAULTS[fault])
     result = _call(flavour, call, ctx)
     if fault == "timeout":
         wait_for_in_flight(api)
-    after = api.state_snapshot()
+    extra_sends = api.request_count(call.method, call.template) - sent_before - 1
+    after = _state(api, call, ctx)
 
     assert call.check(result, ctx), f"{call.name} returned {result!r}"
     assert injected.remaining == 0, "the fault was never hit"
@@ -550,18 +672,56 @@ def test_one_fault_is_survived_with_the_state_a_fault_free_call_leaves(request, 
     assert normalise(after, call.chosen) == normalise(expected, call.chosen)
     # The normaliser ignores function versions: a repeated deploy or PATCH publishes the same content once more,
     # and no more than once per extra request.
-    extra_sends = api.request_count(call.method, call.template) - 1
     for slug, version in _versions(after).items():
         assert 0 <= version - _versions(expected)[slug] <= extra_sends, slug
 
 
-@pytest.mark.parametrize(("flavour", "call", "outage"), _cases(OUTAGES))
+# Refused before any work: the only faults after which SQL that writes may be sent again.
+REFUSED_BEFORE_WORK = frozenset({"429-retry-after", "429-no-retry-after"})
+# The emulator applies the request and then loses or delays the answer; the other faults leave the state alone.
+APPLIED_UNANSWERED = frozenset({"drop-after-apply", "timeout"})
+
+
+@pytest.mark.parametrize(("flavour", "call", "fault"), _cases(FAULTS, WRITES))
+def test_one_fault_on_sql_that_writes_is_never_sent_twice(request, api, connect, flavour, call, fault):
+    survives = fault in REFUSED_BEFORE_WORK
+    record(request, kind=call.kind, fault=fault, outcome="survived" if survives else "uncertain, not resent")
+    connect(timeout=TIMEOUT)
+    expected = _expected_state(api, flavour, call)
+
+    ctx = _setup(api, call)
+    before = _state(api, call, ctx)
+    sent_before = api.request_count(call.method, call.template)
+    injected = api.inject_fault(call.method, call.template, **FAULTS[fault])
+    try:
+        result: Any = _call(flavour, call, ctx)
+    except SupabaseApiError as err:
+        result = err
+    if fault == "timeout":
+        wait_for_in_flight(api)
+    sends = api.request_count(call.method, call.template) - sent_before
+    after = _state(api, call, ctx)
+
+    assert injected.remaining == 0, "the fault was never hit"
+    if survives:
+        assert not isinstance(result, SupabaseApiError) and call.check(result, ctx), f"{call.name} -> {result!r}"
+        assert normalise(after) == normalise(expected)
+        return
+    assert isinstance(result, SupabaseApiError), f"{call.name} returned {result!r} after an uncertain {fault}"
+    assert (result.uncertain, result.retryable) == (True, False), result
+    assert str(result).startswith(f"Supabase API {call.method} ") and "Traceback" not in str(result)
+    assert sends == 1, "SQL that writes was sent again after a failure that may have reached the server"
+    # It ran once (the server applied it before the answer was lost) or not at all, never twice.
+    assert normalise(after) == normalise(expected if fault in APPLIED_UNANSWERED else before)
+
+
+@pytest.mark.parametrize(("flavour", "call", "outage"), _cases(OUTAGES, CALLS + WRITES))
 def test_outage_longer_than_the_retries_fails_clearly_and_changes_nothing(request, api, connect, flavour, call, outage):
     record(request, kind=call.kind, fault=f"outage-{outage}", outcome="failed clearly")
     connect(max_retries=MAX_RETRIES_FOR_OUTAGE)
     fault, status = OUTAGES[outage]
     ctx = _setup(api, call)
-    before = api.state_snapshot()
+    before = _state(api, call, ctx)
     sent_before = api.request_count(call.method, call.template)
     api.inject_fault(call.method, call.template, times=100, **fault)
 
@@ -573,5 +733,8 @@ def test_outage_longer_than_the_retries_fails_clearly_and_changes_nothing(reques
     assert _path_pattern(call.template).match(err.path), err.path
     assert str(err).startswith(f"Supabase API {call.method} {err.path} failed")
     assert err.api_message and "Traceback" not in err.api_message
-    assert api.request_count(call.method, call.template) - sent_before == MAX_RETRIES_FOR_OUTAGE + 1
-    assert api.state_snapshot() == before
+    # SQL that writes is sent once unless it was refused before any work (see the module's docstring).
+    attempts = 1 if call in WRITES and outage != "429" else MAX_RETRIES_FOR_OUTAGE + 1
+    assert api.request_count(call.method, call.template) - sent_before == attempts
+    api.clear_faults()  # the database is read through the endpoints the outage hits
+    assert _state(api, call, ctx) == before

@@ -445,3 +445,85 @@ def test_repr_of_hook_and_operators_holding_secrets_shows_none(request, api, mon
     hits = canary_hits([SECRET, TOKEN, ROOT_KEY], places)
     record(request, leaks=len(hits))
     assert hits == []
+
+
+def test_full_provisioning_dag_leaks_no_token_smtp_password_or_secret_api_key(
+    request, api, monkeypatch, run_dag, airflow_db
+):
+    token, db_pass, stripe, smtp = _canary_token(), _canary("db-pass"), _canary("stripe"), _canary("smtp-pass")
+    set_connection(monkeypatch, api.url, token=token)
+    monkeypatch.setenv("AIRFLOW_VAR_SUPABASE_DB_PASSWORD", db_pass)
+    monkeypatch.setenv("AIRFLOW_VAR_STRIPE_SECRET_KEY", stripe)
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_SMTP_DEFAULT",
+        json.dumps({"conn_type": "smtp", "host": "smtp.example.com", "login": "postmaster", "password": smtp}),
+    )
+    shutil.copytree(EXAMPLE_DAGS / "supabase", airflow_db / "dags" / "supabase", dirs_exist_ok=True)
+
+    result = run_dag(_example_dag(airflow_db, "supabase_provision_full"), "supabase_provision_full")
+
+    assert result.state == "success", result.task_states
+    [project] = api.state_snapshot()["projects"].values()
+    ref = project["ref"]
+    # The canaries really reached the API, and the secret API keys really went to Variables.
+    assert project["db_pass"] == db_pass and project["auth_config"]["smtp_pass"] == smtp
+    assert api.state_snapshot()["secrets"][ref]["SMTP_PASSWORD"]["value"] == smtp
+    secret_keys = [k["api_key"] for k in project["api_keys"] if k["type"] == "secret" or k["name"] == "service_role"]
+    assert len(secret_keys) == 2 and len(result.xcom("export_api_keys")["variables"]) == 2
+    places = _searched(_places(result, airflow_db), ref, "auth.smtp_pass: (secret) set", "profiles", "***")
+    hits = canary_hits([token, db_pass, stripe, smtp, *secret_keys], places)
+    record(request, leaks=len(hits), places=len(places))
+    assert hits == []
+
+
+QUERY_DAG = """
+from airflow_provider_supabase.operators.database import RunQueryOperator
+
+RunQueryOperator(task_id="to_xcom", project_ref="{ref}", sql="select owner, token from public.vault")
+RunQueryOperator(
+    task_id="to_file", project_ref="{ref}", sql="select owner, token from public.vault", output_path="{path}"
+)
+RunQueryOperator(
+    task_id="too_many_rows", project_ref="{ref}", sql="select owner, token from public.vault", max_rows=0
+)
+RunQueryOperator(
+    task_id="too_big_for_xcom", project_ref="{ref}", sql="select owner, token from public.vault", max_xcom_bytes=8
+)
+RunQueryOperator(
+    task_id="refused_by_the_database", project_ref="{ref}", sql="insert into public.vault select * from public.vault"
+)
+"""
+
+
+def test_query_results_reach_only_the_xcom_or_file_they_were_asked_for(
+    request, api, monkeypatch, run_tasks, airflow_db, tmp_path
+):
+    """Rows are data the user asked for: a RunQueryOperator without ``output_path`` returns them as its XCom (that
+    is its contract; a demanding user who selects secrets writes them to ``output_path`` or selects less), and
+    with ``output_path`` only the file holds them. Beyond that, a value from the database must surface nowhere:
+    not in a log line, not in a rendered field, not in the error of a task that refused the rows (too many, too
+    large for XCom) or whose SQL the database refused, although PostgreSQL's DETAIL quotes the row it rejects."""
+    ref = api.seed_project("acme-prod", api.seed_organization("Acme")["slug"])["ref"]
+    token, secret = _canary_token(), _canary("db-row")
+    hook = SupabaseHook()
+    hook.run_query(ref, "create table public.vault (owner text, token text unique)")
+    hook.run_query(ref, "insert into public.vault values ('ops', $1)", parameters=[secret])
+    hook.close()
+    set_connection(monkeypatch, api.url, token=token)
+    path = tmp_path / "vault.jsonl"
+
+    result = run_tasks(QUERY_DAG.format(ref=ref, path=path))
+
+    assert result.task_states == {
+        "to_xcom": "success",
+        "to_file": "success",
+        "too_many_rows": "failed",
+        "too_big_for_xcom": "failed",
+        "refused_by_the_database": "failed",
+    }
+    assert result.xcom("to_xcom") == [{"owner": "ops", "token": secret}]
+    assert json.loads(path.read_text()) == {"owner": "ops", "token": secret}
+    places = _searched(_places(result, airflow_db), ref, "returned 1 rows", "duplicate key value", "Traceback")
+    hits = canary_hits([token, secret], places)
+    record(request, leaks=len([h for h in hits if h[0] != "xcom to_xcom[-1].return_value"]), places=len(places))
+    assert hits == [("xcom to_xcom[-1].return_value", secret[:6] + "...")]
