@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar
 
 from airflow_provider_supabase import DEFAULT_CONN_ID
@@ -13,6 +13,15 @@ if TYPE_CHECKING:
     import jinja2
 
     from airflow_provider_supabase.compat import Context
+
+
+def secret_mapping_values(secrets: Any) -> list[Any]:
+    """The values of secrets given as the API takes them: ``{name: value}`` or ``[{"name", "value"}, ...]``."""
+    if isinstance(secrets, Mapping):
+        return list(secrets.values())
+    if isinstance(secrets, (list, tuple)):
+        return [entry.get("value") for entry in secrets if isinstance(entry, Mapping)]
+    return []
 
 
 class SupabaseBaseOperator(SupabaseHookOwner, BaseOperator):

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, NoReturn
 
 from airflow_provider_supabase.compat import AirflowException, AirflowFailException, conf
 from airflow_provider_supabase.exceptions import SupabaseInputError
-from airflow_provider_supabase.operators._base import SupabaseBaseOperator
+from airflow_provider_supabase.operators._base import SupabaseBaseOperator, secret_mapping_values
 from airflow_provider_supabase.validation import (
     normalize_secrets,
     validate_branch_id_or_ref,
@@ -179,11 +179,7 @@ class CreateBranchOperator(_BranchWaitOperator):
         self.deferrable = deferrable
 
     def _secret_values(self) -> Iterable[Any]:
-        if isinstance(self.secrets, Mapping):
-            return list(self.secrets.values())
-        if isinstance(self.secrets, (list, tuple)):
-            return [entry.get("value") for entry in self.secrets if isinstance(entry, Mapping)]
-        return []
+        return secret_mapping_values(self.secrets)
 
     def execute(self, context: Context) -> dict[str, Any]:
         ref = validate_ref(self.project_ref)

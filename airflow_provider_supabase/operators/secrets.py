@@ -7,7 +7,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from airflow_provider_supabase.exceptions import SupabaseInputError
-from airflow_provider_supabase.operators._base import SupabaseBaseOperator
+from airflow_provider_supabase.operators._base import SupabaseBaseOperator, secret_mapping_values
 from airflow_provider_supabase.validation import normalize_secrets, validate_ref
 
 if TYPE_CHECKING:
@@ -77,11 +77,7 @@ class SyncSecretsOperator(SupabaseBaseOperator):
         self.dry_run_only = dry_run
 
     def _secret_values(self) -> Iterable[Any]:
-        if isinstance(self.secrets, Mapping):
-            return list(self.secrets.values())
-        if isinstance(self.secrets, (list, tuple)):
-            return [entry.get("value") for entry in self.secrets if isinstance(entry, Mapping)]
-        return []
+        return secret_mapping_values(self.secrets)
 
     def _keep(self) -> frozenset[str]:
         keep = self.keep
