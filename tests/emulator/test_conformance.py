@@ -602,8 +602,10 @@ def test_stateless_run_finds_nothing_but_the_listed_deviations(stateless: Run) -
 
 
 def test_stateful_run_reads_back_what_it_creates(stateful: Run) -> None:
+    # The walk is seeded, and which of the created function's operations it follows depends on every operation in
+    # the run: any of them proves that the link carried the created slug into the next request.
     followed = {link for link in stateful.links if link.startswith("POST /v1/projects/{ref}/functions -> [201]")}
-    assert any(link.endswith("-> GET /v1/projects/{ref}/functions/{function_slug}") for link in followed), followed
+    assert any(link.endswith(" /v1/projects/{ref}/functions/{function_slug}") for link in followed), followed
     lost = [str(f) for f in stateful.failures if f.check in ("ensure_resource_availability", "use_after_free")]
     assert not lost, "\n\n".join(lost)
     unexpected = stateful.unexpected()

@@ -89,6 +89,7 @@ def test_a_dead_step_fails_the_create_with_its_name_and_log_tail(run_tasks, emul
     assert result.try_numbers["create"] == 1  # a DEAD step fails the same way again: no retries
 
 
+@pytest.mark.one_minor
 def test_a_project_without_branching_gets_its_first_branch(run_tasks, emulator, project):
     result = run_tasks(_create(project["ref"], name="first", wait_until_ready=False), imports=IMPORTS)
 
@@ -96,6 +97,7 @@ def test_a_project_without_branching_gets_its_first_branch(run_tasks, emulator, 
     assert [b["name"] for b in _branches(emulator)] == ["first"]
 
 
+@pytest.mark.one_minor
 def test_with_data_on_a_free_plan_fails_naming_the_field(run_tasks, emulator, project):
     result = run_tasks(_create(project["ref"], with_data=True), imports=IMPORTS)
 
@@ -179,6 +181,7 @@ def test_delete_removes_a_branch_by_id(run_tasks, emulator, ready_branch):
     assert _branches(emulator) == []
 
 
+@pytest.mark.one_minor
 def test_delete_by_name_and_a_missing_branch_is_success(run_tasks, emulator, project, ready_branch):
     op = (
         f"DeleteBranchOperator(task_id='delete', project_ref={project['ref']!r}, branch_name='feature-login')\n"
@@ -192,6 +195,7 @@ def test_delete_by_name_and_a_missing_branch_is_success(run_tasks, emulator, pro
     assert _branches(emulator) == []
 
 
+@pytest.mark.one_minor
 def test_delete_on_a_project_without_branching_is_success(run_tasks, emulator, project):
     op = f"DeleteBranchOperator(task_id='delete', project_ref={project['ref']!r}, branch_name='never-made')"
     result = run_tasks(op, imports=IMPORTS)
@@ -203,6 +207,7 @@ def test_delete_on_a_project_without_branching_is_success(run_tasks, emulator, p
     }
 
 
+@pytest.mark.one_minor
 def test_delete_without_force_schedules_the_delete(run_tasks, emulator, ready_branch):
     op = f"DeleteBranchOperator(task_id='delete', branch_id_or_ref={ready_branch['id']!r}, force=False)"
     result = run_tasks(op, imports=IMPORTS)

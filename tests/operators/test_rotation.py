@@ -94,6 +94,7 @@ def test_the_first_run_creates_a_key_and_hands_it_to_the_sink(run_tasks, emulato
     assert_never_leaked(result, key["api_key"])
 
 
+@pytest.mark.one_minor
 def test_a_second_run_the_same_day_keeps_the_key(run_tasks, emulator, project):
     ref = project["ref"]
     run_tasks(_rotate(ref), imports=IMPORTS)
@@ -116,6 +117,7 @@ def test_only_the_key_handed_to_the_sinks_is_ever_revealed(run_tasks, emulator, 
     assert revealed == [("POST", f"/v1/projects/{ref}/api-keys"), ("GET", f"/v1/projects/{ref}/api-keys/{key['id']}")]
 
 
+@pytest.mark.one_minor
 def test_a_replaced_key_is_deleted_only_once_its_grace_has_passed(run_tasks, emulator, project):
     ref = project["ref"]
     old = _seed_key(ref, "svc_202401010000")
@@ -136,6 +138,7 @@ def test_a_replaced_key_is_deleted_only_once_its_grace_has_passed(run_tasks, emu
     assert (deleted["was_compromised"], deleted["reason"]) == (False, "rotating_key")
 
 
+@pytest.mark.one_minor
 def test_keys_of_other_prefixes_and_the_project_defaults_are_never_touched(run_tasks, emulator, project):
     ref = project["ref"]
     for name in ("other_202401010000", "svc_extra_202401010000", "svcx_202401010000"):
@@ -148,6 +151,7 @@ def test_keys_of_other_prefixes_and_the_project_defaults_are_never_touched(run_t
     assert before <= after and len(after - before) == 1
 
 
+@pytest.mark.one_minor
 def test_a_compromised_rotation_replaces_the_key_and_revokes_every_older_one_at_once(run_tasks, emulator, project):
     ref = project["ref"]
     oldest = _seed_key(ref, "svc_202401010000")
@@ -226,6 +230,7 @@ def deliver(value, stage):
     assert _variable("svc_key") == new["api_key"] and received.read_text() == _sha(new["api_key"])
 
 
+@pytest.mark.one_minor
 def test_a_sink_that_does_not_hold_the_key_stops_the_deletes(run_tasks, emulator, project):
     ref = project["ref"]
     old = _seed_key(ref, "svc_202401010000")
@@ -285,6 +290,7 @@ def test_the_signing_key_cycle_takes_one_step_per_run_from_the_legacy_secret(run
     assert _signing(emulator, ref) == {standby: "in_use"}
 
 
+@pytest.mark.one_minor
 def test_the_legacy_secret_is_retired_but_not_revoked_unless_asked(run_tasks, emulator, project):
     ref = project["ref"]
     hook = SupabaseHook()
@@ -300,6 +306,7 @@ def test_the_legacy_secret_is_retired_but_not_revoked_unless_asked(run_tasks, em
     assert _signing(emulator, ref)[legacy] == "previously_used"
 
 
+@pytest.mark.one_minor
 def test_without_the_legacy_secret_the_cycle_starts_with_a_standby_key(run_tasks, emulator, project):
     ref = project["ref"]
 
