@@ -45,3 +45,16 @@ def plain_task_tracebacks() -> None:
     # INFO, as Airflow's own logging set-up would: 3.0's in-process supervisor logs each MaskSecret request, value
     # in clear, at DEBUG before the value is masked.
     structlog.configure(processors=processors, wrapper_class=structlog.make_filtering_bound_logger(logging.INFO))
+
+
+@functools.cache
+def one_in_process_execution_api() -> None:
+    """Before 3.3, every task ``dag.test()`` runs builds a new in-process Execution API, and with it the whole
+    FastAPI app (every route of every API version): seconds per task, most of a compatibility lane's time.
+    Airflow 3.3 keeps one per process (``functools.lru_cache`` on ``in_process_api_server``); the older minors get
+    the same here. The API itself still answers every task's calls as before."""
+    from airflow.sdk.execution_time import supervisor
+
+    server = supervisor.in_process_api_server
+    if not hasattr(server, "cache_info"):
+        supervisor.in_process_api_server = functools.lru_cache(maxsize=1)(server)  # type: ignore[assignment]

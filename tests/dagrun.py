@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tests.airflow_compat import dag_bag, plain_task_tracebacks
+from tests.airflow_compat import dag_bag, one_in_process_execution_api, plain_task_tracebacks
 
 
 @dataclass
@@ -45,6 +45,7 @@ def run_dag_file(
     dag = bag.get_dag(dag_id)
     assert dag is not None, f"{dag_id} not found in {path}"
     plain_task_tracebacks()
+    one_in_process_execution_api()
     if capfd is not None:
         capfd.readouterr()
     dagrun = dag.test(run_conf=run_conf, **test_kwargs)
