@@ -229,6 +229,7 @@ def render(results: dict[str, Any]) -> str:
         ("3. Secret sync", "secret_sync", secret_sync),
         ("4. Rate-limit throughput", "rate_limit", rate_limit),
         ("5. Triggerer scale", "triggerer_scale", triggerer),
+        ("5b. Triggerer scale: deferred preview-branch waits", "triggerer_scale_branch", triggerer),
         ("6. SQL on the emulator's PostgreSQL", "database_query", database_query),
         ("7. Migrations", "migrations", migrations),
         ("8. Config as code", "config_noop", config_noop),
