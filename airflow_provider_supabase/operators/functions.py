@@ -8,15 +8,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_supabase.deploy_record import (
-    DeployRecord,
-    DeploySource,
-    delete_record,
-    now_iso,
-    read_record,
-    record_key,
-    write_record,
-)
 from airflow_provider_supabase.digest import body_digest, source_digest
 from airflow_provider_supabase.exceptions import SupabaseApiError, SupabaseInputError
 from airflow_provider_supabase.operators._base import SupabaseBaseOperator
@@ -24,6 +15,7 @@ from airflow_provider_supabase.validation import require_text, validate_ref, val
 
 if TYPE_CHECKING:
     from airflow_provider_supabase.compat import Context
+    from airflow_provider_supabase.deploy_record import DeploySource
 
 
 def read_source_dir(source_dir: Any) -> dict[str, bytes]:
@@ -185,6 +177,8 @@ class DeployFunctionOperator(SupabaseBaseOperator):
         return sources
 
     def _deploy_source(self, sources: Mapping[str, bytes] | None) -> DeploySource:
+        from airflow_provider_supabase.deploy_record import DeploySource
+
         if sources is None:
             return DeploySource("body", body_digest(str(self.body)), self.verify_jwt, self.name, None, None)
         return DeploySource(
@@ -254,6 +248,8 @@ class DeployFunctionOperator(SupabaseBaseOperator):
 
     def _why_deploy(self, ref: str, slug: str, source: DeploySource, live: Mapping[str, Any] | None) -> str | None:
         """None when the deploy can be skipped, otherwise why it cannot (for the log)."""
+        from airflow_provider_supabase.deploy_record import read_record, record_key
+
         if self.force:
             return "force=True"
         if live is None:
@@ -264,6 +260,8 @@ class DeployFunctionOperator(SupabaseBaseOperator):
         return record.why_not_live(source, live)
 
     def _record(self, ref: str, slug: str, source: DeploySource, result: Mapping[str, Any], context: Context) -> None:
+        from airflow_provider_supabase.deploy_record import DeployRecord, now_iso, record_key, write_record
+
         version, updated_at = result.get("version"), result.get("updated_at")
         if updated_at is None and isinstance(version, int):
             # The deploy endpoint is not obliged to return updated_at: read it back, but only from the version this
@@ -322,6 +320,8 @@ class DeleteFunctionOperator(SupabaseBaseOperator):
         self.missing_ok = missing_ok
 
     def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_supabase.deploy_record import delete_record
+
         ref = validate_ref(self.project_ref)
         slug = validate_slug(self.slug)
         try:
