@@ -189,11 +189,12 @@ def triggerer(r: dict[str, Any]) -> str:
     ]
     poke = r["poke_mode_comparison"]
     base = r["runs"][0]["baseline_rss_mb"]
+    waits = r["runs"][0]["events"]  # one event per trigger
     text = _table(head, rows)
     text += (
         f"\n\nBaseline RSS of the triggerer process (Airflow + provider imported, one warm-up call): {base:g} MB. "
-        f"One poke-mode sensor process after one poke: {poke['rss_after_poke_mb']:g} MB RSS, so 500 poke-mode "
-        f"sensors need 500 worker slots and at least ~{poke['estimate_500_sensors_mb'] / 1024:.0f} GiB."
+        f"One poke-mode sensor process after one poke: {poke['rss_after_poke_mb']:g} MB RSS, so {waits} poke-mode "
+        f"sensors need {waits} worker slots and at least ~{waits * poke['rss_after_poke_mb'] / 1024:.0f} GiB."
     )
     return text
 
@@ -230,6 +231,7 @@ def render(results: dict[str, Any]) -> str:
         ("4. Rate-limit throughput", "rate_limit", rate_limit),
         ("5. Triggerer scale", "triggerer_scale", triggerer),
         ("5b. Triggerer scale: deferred preview-branch waits", "triggerer_scale_branch", triggerer),
+        ("5c. The same at the triggers' default 10 s poll", "triggerer_scale_branch_default_poll", triggerer),
         ("6. SQL on the emulator's PostgreSQL", "database_query", database_query),
         ("7. Migrations", "migrations", migrations),
         ("8. Config as code", "config_noop", config_noop),

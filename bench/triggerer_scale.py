@@ -387,8 +387,8 @@ def run(
         }
     out["poke_mode_comparison"] = {
         **poke,
-        "estimate_500_sensors_mb": round(500 * poke["rss_after_poke_mb"]),
-        "worker_slots": 500,
+        "estimate_sensors_mb": round(triggers * poke["rss_after_poke_mb"]),
+        "worker_slots": triggers,
         "note": "one Python process per poking sensor, each holding a worker slot for the whole wait; Airflow 3 "
         "also runs a supervisor process per task, so this is a lower bound",
     }
