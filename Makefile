@@ -63,6 +63,10 @@ COMPAT_VERSIONS := 3.0.6 3.1.8 3.2.2
 COMPAT_CUTOFF_3.0.6 := 2025-08-30
 COMPAT_CUTOFF_3.1.8 := 2026-03-12
 COMPAT_CUTOFF_3.2.2 := 2026-05-30
+# The Airflow each lane installs: the oldest release pyproject.toml allows (>=3.0.6), and one of each later minor.
+COMPAT_AIRFLOW_3.0.6 := apache-airflow==3.0.6
+COMPAT_AIRFLOW_3.1.8 := apache-airflow==3.1.8
+COMPAT_AIRFLOW_3.2.2 := apache-airflow==3.2.2
 COMPAT_TESTS := tests/hooks tests/operators tests/sensors tests/triggers tests/test_provider.py
 # Tests marked one_minor check logic no Airflow minor changes (which runs a deploy skips, say) with the Airflow
 # surface they use (Variables, XCom, retries) covered by other tests in the lane: they run on 3.3.2 only.
@@ -76,7 +80,7 @@ test-compat-%:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check uv
 	$(UV) venv --quiet --allow-existing .venv-af$*
 	$(UV) pip install --quiet --compile-bytecode --python .venv-af$*/bin/python \
-		--exclude-newer $(COMPAT_CUTOFF_$*)T00:00:00Z $(COMPAT_LATER) -e ".[test]" "apache-airflow==$*"
+		--exclude-newer $(COMPAT_CUTOFF_$*)T00:00:00Z $(COMPAT_LATER) -e ".[test]" "$(COMPAT_AIRFLOW_$*)"
 	@echo "== Airflow $* =="
 	.venv-af$*/bin/python -m pytest -q -p no:cacheprovider -m "$(COMPAT_MARKERS)" $(COMPAT_TESTS) $(PYTEST_ARGS)
 

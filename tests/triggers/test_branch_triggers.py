@@ -2,27 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
-
 import pytest
 
 from airflow_provider_supabase.triggers import BranchReadyTrigger, WorkflowRunTrigger
 from tests.branch_support import held_until_looked_at
+from tests.triggers.support import events_of, rebuilt
 
 REF = "abcdefghijklmnopqrst"
-
-
-def events_of(trigger) -> list[dict]:
-    async def collect():
-        return [event.payload async for event in trigger.run()]
-
-    return asyncio.run(collect())
-
-
-def rebuilt(trigger):
-    classpath, kwargs = trigger.serialize()
-    module, _, name = classpath.rpartition(".")
-    return getattr(__import__(module, fromlist=[name]), name)(**kwargs)
 
 
 @pytest.mark.parametrize(

@@ -2,27 +2,14 @@
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 import pytest
 
 from airflow_provider_supabase.triggers import CustomHostnameTrigger, ProjectStatusTrigger
+from tests.triggers.support import events_of, rebuilt
 
 HOST = "app.example.com"
-
-
-def events_of(trigger) -> list[dict]:
-    async def collect():
-        return [event.payload async for event in trigger.run()]
-
-    return asyncio.run(collect())
-
-
-def rebuilt(trigger):
-    classpath, kwargs = trigger.serialize()
-    module, _, name = classpath.rpartition(".")
-    return getattr(__import__(module, fromlist=[name]), name)(**kwargs)
 
 
 @pytest.fixture
