@@ -71,7 +71,7 @@ _HOMES: dict[str, tuple[str, ...]] = {
     "Variable": ("airflow.sdk",),
 }
 
-__all__ = [*sorted(_HOMES), "aget_connection"]
+__all__ = [*sorted(_HOMES), "aget_connection", "reschedule_safe"]
 
 
 def __getattr__(name: str) -> Any:
@@ -102,3 +102,34 @@ async def aget_connection(hook: Any, conn_id: str) -> Connection:
     from asgiref.sync import sync_to_async
 
     return await sync_to_async(hook.get_connection)(conn_id)
+
+
+class _ParsedRescheduleDate:
+    """A task instance whose ``get_first_reschedule_date`` is always a datetime; all else is the real one's."""
+
+    def __init__(self, ti: Any) -> None:
+        self._ti = ti
+
+    def get_first_reschedule_date(self, context: Any) -> Any:
+        value = self._ti.get_first_reschedule_date(context)
+        if isinstance(value, str):
+            from datetime import datetime
+
+            value = datetime.fromisoformat(value.replace("Z", "+00:00"))
+        return value
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._ti, name)
+
+
+def reschedule_safe(context: Context) -> Context:
+    """``context`` for a reschedule-mode ``BaseSensorOperator.execute``, whatever the minor.
+
+    Under ``dag.test()`` (``airflow dags test``) on 3.0, ``ti.get_first_reschedule_date`` answers the ISO string
+    the API sent rather than a datetime, and the sensor's third poke then fails with ``TypeError`` where it works
+    out how long it has run (apache/airflow#58777, fixed in 3.1). A real worker parses the date, and so does this.
+    """
+    ti = context.get("ti")
+    if ti is None or isinstance(ti, _ParsedRescheduleDate):
+        return context
+    return {**context, "ti": _ParsedRescheduleDate(ti)}  # type: ignore[typeddict-item]

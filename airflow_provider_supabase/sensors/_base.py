@@ -15,6 +15,7 @@ from airflow_provider_supabase.compat import (
     BaseSensorOperator,
     PokeReturnValue,
     conf,
+    reschedule_safe,
 )
 
 if TYPE_CHECKING:
@@ -82,7 +83,7 @@ class SupabaseStatusSensor(SupabaseHookOwner, BaseSensorOperator):
     def execute(self, context: Context) -> Any:
         self._prepare()
         if not self.deferrable:
-            return super().execute(context)
+            return super().execute(reschedule_safe(context) if self.reschedule else context)
         started = time.monotonic()
         poked = self.poke(context)
         if isinstance(poked, PokeReturnValue) and poked:

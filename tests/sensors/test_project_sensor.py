@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
+from collections.abc import Iterator
 
 import pytest
 
@@ -53,14 +55,14 @@ with DAG({dag_id!r}, schedule=None, start_date=datetime(2024, 1, 1)):
 """
 
 
-@pytest.fixture
-def slow_start(emulator):
-    """Every project created during the test stays COMING_UP until the sensor has looked at it once, then goes on
-    to its planned end: the first look always finds it starting, however slowly the task started (seconds on
-    Airflow 3.0), and the test takes no longer than the sensor needs."""
+@contextlib.contextmanager
+def coming_up_until_looked_at(emulator, looks: int = 1) -> Iterator[None]:
+    """Every project created inside the block stays COMING_UP until the sensor has looked at it ``looks`` times,
+    then goes on to its planned end: the first looks always find it starting, however slowly the task started
+    (seconds on Airflow 3.0), and the test takes no longer than the sensor needs."""
     stop = threading.Event()
 
-    def hold_until_looked_at() -> None:
+    def hold() -> None:
         held: set[str] = set()
         while not stop.is_set():
             for ref, project in emulator.state_snapshot()["projects"].items():
@@ -69,15 +71,24 @@ def slow_start(emulator):
                     held.add(ref)
                 elif ref in held and project["forced_status"] == "COMING_UP":
                     path = f"/v1/projects/{ref}"
-                    if any(r.method == "GET" and r.path == path and r.status is not None for r in emulator.requests):
+                    seen = sum(r.method == "GET" and r.path == path and r.status is not None for r in emulator.requests)
+                    if seen >= looks:
                         emulator.set_project_status(ref, project["final_status"])
             stop.wait(0.005)
 
-    watcher = threading.Thread(target=hold_until_looked_at, daemon=True)
+    watcher = threading.Thread(target=hold, daemon=True)
     watcher.start()
-    yield emulator
-    stop.set()
-    watcher.join(timeout=5)
+    try:
+        yield
+    finally:
+        stop.set()
+        watcher.join(timeout=5)
+
+
+@pytest.fixture
+def slow_start(emulator):
+    with coming_up_until_looked_at(emulator):
+        yield emulator
 
 
 @pytest.mark.parametrize("mode", MODES)
@@ -90,6 +101,19 @@ def test_sensor_waits_until_a_new_project_is_active_healthy(deferred, run_dag, s
     assert "waiting for ACTIVE_HEALTHY" in result.log
     assert slow_start.request_count("GET", f"/v1/projects/{ref}") >= 2
     assert deferred() == (mode == "deferrable")
+
+
+def test_a_rescheduled_sensor_looks_as_many_times_as_it_takes(run_dag, emulator, org):
+    # Three rescheduled looks find the project starting. On Airflow 3.0, dag.test() hands the sensor its first
+    # reschedule's date as a string, which failed the third look with a TypeError until the sensor parsed it.
+    with coming_up_until_looked_at(emulator, looks=4):
+        result = run_dag(project_dag("project_many_looks", "reschedule", org["id"], "web"), "project_many_looks")
+
+    assert result.task_states == {"create": "success", "wait": "success"}
+    ref = result.xcom("create")
+    assert result.xcom("wait") == {"status": "ACTIVE_HEALTHY", "ref": ref}
+    assert emulator.request_count("GET", f"/v1/projects/{ref}") >= 5
+    assert result.log.count("waiting for ACTIVE_HEALTHY") >= 4
 
 
 @pytest.mark.parametrize("mode", MODES)
