@@ -8,17 +8,53 @@ from typing import Any
 
 from airflow_provider_supabase.exceptions import SupabaseInputError
 
-REF_RE = re.compile(r"^[a-z]{20}$")
-SLUG_RE = re.compile(r"^[A-Za-z0-9_-]+$")
+
+class LazyPattern:
+    """A regular expression compiled the first time it is used.
+
+    DAG files import this module through the operators, and a parse uses few of its patterns or none: compiling
+    them all at import cost about 2 ms of every parse on a slow CPU. Compiling twice in a race is harmless.
+    """
+
+    __slots__ = ("_compiled", "flags", "pattern")
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self.pattern = pattern
+        self.flags = flags
+        self._compiled: re.Pattern[str] | None = None
+
+    def compiled(self) -> re.Pattern[str]:
+        if self._compiled is None:
+            self._compiled = re.compile(self.pattern, self.flags)
+        return self._compiled
+
+    def match(self, string: str) -> re.Match[str] | None:
+        return self.compiled().match(string)
+
+    def fullmatch(self, string: str) -> re.Match[str] | None:
+        return self.compiled().fullmatch(string)
+
+    def search(self, string: str) -> re.Match[str] | None:
+        return self.compiled().search(string)
+
+    def sub(self, repl: str, string: str, count: int = 0) -> str:
+        return self.compiled().sub(repl, string, count=count)
+
+    def __repr__(self) -> str:
+        return f"LazyPattern({self.pattern!r})"
+
+
+REF_RE = LazyPattern(r"^[a-z]{20}$")
+SLUG_RE = LazyPattern(r"^[A-Za-z0-9_-]+$")
 # The deploy endpoint is stricter than the others: its slug must start with a letter.
-DEPLOY_SLUG_RE = re.compile(r"^[A-Za-z][A-Za-z0-9_-]*$")
-ROOT_KEY_RE = re.compile(r"^[0-9a-fA-F]{64}$")
+DEPLOY_SLUG_RE = LazyPattern(r"^[A-Za-z][A-Za-z0-9_-]*$")
+ROOT_KEY_RE = LazyPattern(r"^[0-9a-fA-F]{64}$")
 # A branch name travels in a path (``/branches/{name}``): letters, digits, ``.``, ``_`` and ``-``, starting with
 # a letter or digit, so it never needs escaping and never reads as another path segment.
-BRANCH_NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
-UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+BRANCH_NAME_RE = LazyPattern(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
+UUID_RE = LazyPattern(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 # RFC 1123 hostname with at least one dot; each label 1-63 chars, total <= 253.
-HOSTNAME_RE = re.compile(r"^(?=.{1,253}$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))+$")
+HOSTNAME_RE = LazyPattern(r"^(?=.{1,253}$)(?!-)[A-Za-z0-9-]{1,63}(?<!-)(\.(?!-)[A-Za-z0-9-]{1,63}(?<!-))+$")
 
 # From the OpenAPI spec (project create: ``region`` and ``region_selection``).
 REGIONS = frozenset(
@@ -107,7 +143,7 @@ def validate_branch_id_or_ref(value: Any, field: str = "branch_id_or_ref") -> st
     return value.lower() if UUID_RE.match(value) else value
 
 
-def validate_slug(slug: Any, field: str = "slug", *, pattern: re.Pattern[str] = SLUG_RE) -> str:
+def validate_slug(slug: Any, field: str = "slug", *, pattern: re.Pattern[str] | LazyPattern = SLUG_RE) -> str:
     if not isinstance(slug, str) or not pattern.match(slug):
         raise SupabaseInputError(field, f"must match {pattern.pattern}, got {_shown(slug)}")
     return slug
@@ -240,11 +276,10 @@ def validate_services(services: Any, field: str = "services") -> list[str]:
 
 
 # The API's pattern for API key names (CreateApiKeyBody.name: 4 to 64 characters).
-API_KEY_NAME_RE = re.compile(r"^[a-z_][a-z0-9_]+$")
+API_KEY_NAME_RE = LazyPattern(r"^[a-z_][a-z0-9_]+$")
 API_KEY_TYPES = frozenset({"publishable", "secret"})
 SIGNING_ALGORITHMS = ("EdDSA", "ES256", "RS256", "HS256")
 SIGNING_KEY_STATUSES = ("in_use", "previously_used", "revoked", "standby")
-UUID_RE = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 
 
 def validate_api_key_name(name: Any, field: str = "name") -> str:

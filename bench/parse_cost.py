@@ -3,9 +3,10 @@
 Each sample is a fresh interpreter that first imports ``from airflow.sdk import DAG, BaseOperator`` (what every
 DAG file pays anyway), then times only the import under test. Targets are interleaved, one warm-up round
 (byte-compiles everything) is discarded, and one extra ``-X importtime`` run per target names the modules that
-cost the most.
+cost the most. Then each of our operator and sensor modules is imported alone, the way a DAG file that uses one
+of them pays for it.
 
-    python -m bench.parse_cost --runs 7
+    python -m bench.parse_cost --runs 11 --module-runs 3
 """
 
 from __future__ import annotations
@@ -129,7 +130,7 @@ def _summary(rows: list[dict[str, Any]]) -> dict[str, Any]:
     }
 
 
-def run(runs: int = 7, cold_runs: int = 3) -> dict[str, Any]:
+def run(runs: int = 7, cold_runs: int = 3, module_runs: int = 3) -> dict[str, Any]:
     home = setup_airflow_env()
     warm_cache, cold_cache = str(home / "pycache-warm"), scratch_dir("supabase-bench-nopyc-")
     found, missing = present(our_modules())
@@ -144,9 +145,13 @@ def run(runs: int = 7, cold_runs: int = 3) -> dict[str, Any]:
     for _ in range(cold_runs):
         for name, modules in plan.items():
             cold[name].append(sample(modules, cold_cache, cold=True))
+    alone: dict[str, list[dict[str, Any]]] = {module: [] for module in found}
+    for _ in range(module_runs):
+        for module in found:
+            alone[module].append(sample([module], warm_cache))
     out: dict[str, Any] = {
         "benchmark": "parse_cost",
-        "command": f"python -m bench.parse_cost --runs {runs} --cold-runs {cold_runs}",
+        "command": f"python -m bench.parse_cost --runs {runs} --cold-runs {cold_runs} --module-runs {module_runs}",
         "our_modules_imported": found,
         "our_modules_missing": missing,
         "results": {},
@@ -157,6 +162,15 @@ def run(runs: int = 7, cold_runs: int = 3) -> dict[str, Any]:
         out["results"][name]["importtime_top_self"] = sample(plan[name], warm_cache, importtime=True)["importtime_top"]
         if cold[name]:
             out["results_no_bytecode_cache"][name] = _summary(cold[name])
+    # One module alone: what a DAG file using one of our operators or sensors pays (its dependencies included).
+    out["per_module"] = {
+        module: {
+            "incremental_ms": stats((r["incremental_ms"] for r in rows), 1),
+            "new_modules": rows[-1]["new_modules"],
+        }
+        for module, rows in alone.items()
+        if rows
+    }
     ours = out["results"][OURS]["incremental_ms"]["median"]
     out["summary"] = {name: r["incremental_ms"]["median"] for name, r in out["results"].items()}
     out["target"] = "ours <= 20 ms (median incremental import time, byte-code cached)"
@@ -168,9 +182,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=7)
     parser.add_argument("--cold-runs", type=int, default=3)
+    parser.add_argument("--module-runs", type=int, default=3, help="runs of each module imported alone")
     parser.add_argument("--output", help="write the JSON result here instead of printing it")
     args = parser.parse_args()
-    emit(run(args.runs, args.cold_runs), args.output)
+    emit(run(args.runs, args.cold_runs, args.module_runs), args.output)
 
 
 if __name__ == "__main__":

@@ -71,7 +71,16 @@ def parse_cost(r: dict[str, Any]) -> str:
         "modules added",
         "the airflow.sdk import itself",
     ]
-    return _table(head, rows)
+    table = _table(head, rows)
+    alone = r.get("per_module")
+    if not alone:
+        return table
+    by_cost = sorted(alone.items(), key=lambda item: -(item[1]["incremental_ms"]["median"] or 0))
+    each = _table(
+        ["one module imported alone", "incremental, .pyc cached: median (min-max)", "modules added"],
+        [[f"`{module}`", _mmm(res["incremental_ms"], " ms"), res["new_modules"]] for module, res in by_cost],
+    )
+    return f"{table}\n\n{each}"
 
 
 def call_overhead(r: dict[str, Any]) -> str:
@@ -245,6 +254,8 @@ def render(results: dict[str, Any]) -> str:
             parts.append(f"FAILED: {r['error']}\n\n```\n{r.get('output_tail', '')}\n```")
             continue
         parts.append(f"`{r['command']}` ({r['elapsed_s']:.0f} s, load before: {r['loadavg_before']})")
+        if r.get("rerun_note"):
+            parts.append(f"({r['rerun_note']})")
         parts.append(fn(r))
         parts.append(f"Target: {r['target']}. Met: {r['met']}")
     return "\n\n".join(parts)

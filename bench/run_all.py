@@ -23,7 +23,7 @@ from typing import Any
 from bench._common import ROOT, loadavg, machine_info
 
 FULL: dict[str, list[str]] = {
-    "parse_cost": ["--runs", "7", "--cold-runs", "3"],
+    "parse_cost": ["--runs", "11", "--cold-runs", "3", "--module-runs", "3"],
     "call_overhead": ["--reps", "5", "--calls", "1000"],
     "secret_sync": ["--reps", "5", "--sizes", "10,100,1000"],
     "rate_limit": ["--reps", "3", "--calls", "300", "--limit", "20", "--window", "2"],
@@ -34,7 +34,7 @@ FULL: dict[str, list[str]] = {
     "config_noop": ["--reps", "5", "--auth-fields", "5,40"],
 }
 QUICK: dict[str, list[str]] = {
-    "parse_cost": ["--runs", "2", "--cold-runs", "1"],
+    "parse_cost": ["--runs", "2", "--cold-runs", "1", "--module-runs", "1"],
     "call_overhead": ["--reps", "2", "--calls", "200"],
     "secret_sync": ["--reps", "2", "--sizes", "10,100"],
     "rate_limit": ["--reps", "1", "--calls", "60", "--limit", "20", "--window", "2"],

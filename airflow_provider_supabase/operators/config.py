@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_supabase.config_rules import POSTGRES_RESTART_SETTINGS, is_secret_field, secret_digest
 from airflow_provider_supabase.operators._base import SupabaseBaseOperator
 from airflow_provider_supabase.validation import validate_ref
 
@@ -14,8 +13,12 @@ if TYPE_CHECKING:
 
 SECTIONS = ("auth", "postgrest", "postgres")
 
+# ``config_rules`` is imported where it is used, not at module level: a DAG parse never needs it.
+
 
 def _differs(name: str, wanted: Any, current: Any) -> bool:
+    from airflow_provider_supabase.config_rules import is_secret_field, secret_digest
+
     if is_secret_field(name) and isinstance(wanted, str) and wanted:
         # The API answers a secret as its SHA-256 digest: equal digests mean the secret is already set.
         return str(current or "").lower() != secret_digest(wanted) and current != wanted
@@ -23,12 +26,16 @@ def _differs(name: str, wanted: Any, current: Any) -> bool:
 
 
 def _shown(name: str, value: Any) -> str:
+    from airflow_provider_supabase.config_rules import is_secret_field
+
     return "***" if is_secret_field(name) and value else repr(value)
 
 
 def _diff_lines(
     section: str, changes: Iterable[str], wanted: Mapping[str, Any], current: Mapping[str, Any]
 ) -> list[str]:
+    from airflow_provider_supabase.config_rules import is_secret_field
+
     lines = []
     for name in changes:
         if is_secret_field(name):
@@ -86,12 +93,15 @@ class UpdateProjectConfigOperator(SupabaseBaseOperator):
         self.dry_run_only = dry_run
 
     def _secret_values(self) -> Iterable[Any]:
+        from airflow_provider_supabase.config_rules import is_secret_field
+
         for section in SECTIONS:
             fields = getattr(self, section)
             if isinstance(fields, Mapping):
                 yield from (value for name, value in fields.items() if is_secret_field(str(name)))
 
     def execute(self, context: Context) -> dict[str, Any]:
+        from airflow_provider_supabase.config_rules import POSTGRES_RESTART_SETTINGS
         from airflow_provider_supabase.hooks.endpoints.config import config_fields
 
         ref = validate_ref(self.project_ref)

@@ -13,7 +13,7 @@ from airflow_provider_supabase.compat import AirflowException, AirflowFailExcept
 from airflow_provider_supabase.exceptions import SupabaseApiError, SupabaseInputError
 from airflow_provider_supabase.operators._base import SupabaseBaseOperator
 from airflow_provider_supabase.operators.types import DEFAULT_MAX_XCOM_BYTES, write_atomically
-from airflow_provider_supabase.validation import validate_ref
+from airflow_provider_supabase.validation import LazyPattern, validate_ref
 
 if TYPE_CHECKING:
     from airflow_provider_supabase.compat import Context
@@ -44,7 +44,7 @@ def _output(value: Any) -> Path | None:
 # PostgreSQL's DETAIL quotes the data a statement tripped on ("Key (token)=(...) already exists", "Failing row
 # contains (...)"), and CONTEXT and QUERY can too (a COPY line, a function's query). Rows may hold secrets, so a
 # task's error keeps the database's message, the position in the SQL and the hint, and leaves these sections out.
-_SECTION = re.compile(r"^(DETAIL|HINT|QUERY|CONTEXT):")
+_SECTION = LazyPattern(r"^(DETAIL|HINT|QUERY|CONTEXT):")
 _QUOTES_DATA = frozenset({"DETAIL", "QUERY", "CONTEXT"})
 
 
@@ -201,8 +201,8 @@ revoke all on function {APPLY_FUNCTION}(text, text, text[]) from public"""
 
 APPLY_FILE = f"select {APPLY_FUNCTION}($1, $2, $3)"
 
-_LEADING_COMMENTS = re.compile(r"^(\s*(--[^\n]*(\n|$)|/\*.*?\*/))*\s*", re.DOTALL)
-_TRANSACTION_CONTROL = re.compile(
+_LEADING_COMMENTS = LazyPattern(r"^(\s*(--[^\n]*(\n|$)|/\*.*?\*/))*\s*", re.DOTALL)
+_TRANSACTION_CONTROL = LazyPattern(
     r"^(begin|start\s+transaction|commit|end|rollback|abort|savepoint|release|prepare\s+transaction)\b",
     re.IGNORECASE,
 )

@@ -8,7 +8,6 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from airflow_provider_supabase.digest import body_digest, source_digest
 from airflow_provider_supabase.exceptions import SupabaseApiError, SupabaseInputError
 from airflow_provider_supabase.operators._base import SupabaseBaseOperator
 from airflow_provider_supabase.validation import require_text, validate_ref, validate_slug
@@ -178,6 +177,7 @@ class DeployFunctionOperator(SupabaseBaseOperator):
 
     def _deploy_source(self, sources: Mapping[str, bytes] | None) -> DeploySource:
         from airflow_provider_supabase.deploy_record import DeploySource
+        from airflow_provider_supabase.digest import body_digest, source_digest
 
         if sources is None:
             return DeploySource("body", body_digest(str(self.body)), self.verify_jwt, self.name, None, None)

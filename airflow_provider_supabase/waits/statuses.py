@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Mapping
-from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Literal
+from typing import Any, Literal, NamedTuple
 
 if sys.version_info >= (3, 11):
     from enum import StrEnum
@@ -75,8 +74,9 @@ HOSTNAME_STATUSES = tuple(HostnameStatus)
 HOSTNAME_REVERIFY_STATUSES = frozenset({HostnameStatus.INITIATED, HostnameStatus.CHALLENGE_VERIFIED})
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
+    """What one look at a long-running thing found: its wait's state, the status seen, and a message for the log."""
+
     state: State
     status: str
     message: str
