@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,7 +19,9 @@ from tests.ui.conftest import AirflowUI
 
 pytestmark = [pytest.mark.ui, pytest.mark.timeout(900)]
 
-SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "connection-form.png"
+# The README's picture of the form, retaken only when asked (UPDATE_SCREENSHOT=1 make test-ui): a PNG never comes
+# out byte-identical, and a test run should not leave the work tree changed.
+DOCS_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "connection-form.png"
 SAVED_CONN_ID = "supabase_ui"
 # Airflow 3.3.1 and 3.3.2 send port 0 for a connection without a port when Test is pressed in the list, and
 # their API then refuses to reuse the stored token (apache/airflow#73298, fixed after 3.3.2).
@@ -52,7 +55,9 @@ def supabase_form(context: Any, airflow_ui: AirflowUI) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def saved_connection(context: Any, airflow_ui: AirflowUI, ui_emulator: Emulator) -> Iterator[Any]:
+def saved_connection(
+    context: Any, airflow_ui: AirflowUI, ui_emulator: Emulator, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Any]:
     """A connection filled in and saved through the form; yields the Connections list it returns to."""
     from playwright.sync_api import expect
 
@@ -62,8 +67,10 @@ def saved_connection(context: Any, airflow_ui: AirflowUI, ui_emulator: Emulator)
     show_section(dialog, "Extra Fields")
     dialog.get_by_label("Request timeout (seconds)").fill("10")
     show_section(dialog, "Standard Fields")
-    SCREENSHOT.parent.mkdir(exist_ok=True)
-    dialog.screenshot(path=str(SCREENSHOT))
+    retake = os.environ.get("UPDATE_SCREENSHOT") == "1"
+    screenshot = DOCS_SCREENSHOT if retake else tmp_path_factory.mktemp("ui") / "form.png"
+    dialog.screenshot(path=str(screenshot))
+    assert screenshot.stat().st_size > 0
     dialog.get_by_role("button", name="Save").click()
     expect(dialog).to_be_hidden()
     yield page
