@@ -104,8 +104,9 @@ def test_sensor_waits_until_a_new_project_is_active_healthy(deferred, run_dag, s
 
 
 def test_a_rescheduled_sensor_looks_as_many_times_as_it_takes(run_dag, emulator, org):
-    # Three rescheduled looks find the project starting. On Airflow 3.0, dag.test() hands the sensor its first
-    # reschedule's date as a string, which failed the third look with a TypeError until the sensor parsed it.
+    # Four looks find the project starting, three of them after a reschedule. On Airflow 3.0, dag.test() hands the
+    # sensor its first reschedule's date as a string, which failed the third look with a TypeError until the
+    # sensor parsed it.
     with coming_up_until_looked_at(emulator, looks=4):
         result = run_dag(project_dag("project_many_looks", "reschedule", org["id"], "web"), "project_many_looks")
 
