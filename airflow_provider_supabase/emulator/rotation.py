@@ -364,23 +364,19 @@ class RotationHandlers:
                 return key
         raise KeyError(f"Key {key_id} not found in project {ref}")
 
+    def _aged(self, ref: str, table: str, key_id: str, seconds: float, fields: tuple[str, ...]) -> dict[str, Any]:
+        key = self._owned(ref, table, key_id)
+        for field in fields:
+            key[field] = _earlier(key[field], seconds)
+        return key
+
     def age_api_key(self, ref: str, key_id: str, seconds: float) -> dict[str, Any]:
         """Move an API key's ``inserted_at`` and ``updated_at`` ``seconds`` into the past."""
-        key = self._owned(ref, "api_keys", key_id)
-        key["inserted_at"], key["updated_at"] = (
-            _earlier(key["inserted_at"], seconds),
-            _earlier(key["updated_at"], seconds),
-        )
-        return dict(key)
+        return dict(self._aged(ref, "api_keys", key_id, seconds, ("inserted_at", "updated_at")))
 
     def age_signing_key(self, ref: str, key_id: str, seconds: float) -> dict[str, Any]:
         """Move a signing key's ``created_at`` and ``updated_at`` ``seconds`` into the past."""
-        key = self._owned(ref, "signing_keys", key_id)
-        key["created_at"], key["updated_at"] = (
-            _earlier(key["created_at"], seconds),
-            _earlier(key["updated_at"], seconds),
-        )
-        return _signing_view(key)
+        return _signing_view(self._aged(ref, "signing_keys", key_id, seconds, ("created_at", "updated_at")))
 
     @staticmethod
     def rotation_snapshot(project: Project) -> dict[str, Any]:
