@@ -1,8 +1,9 @@
 """Which project config settings are secrets (and the digest the API answers in their place), and which Postgres
 settings restart the database.
 
-Shared by the config operator (to compare, mask and warn) and the emulator (to answer as the API does). It must
-stay dependency-free: the operator imports it on every run.
+Shared by the config operator (to compare, mask and warn), the secrets operator and the rotation sinks (to compare
+a secret with the digest the API lists) and the emulator (to answer as the API does). It must stay
+dependency-free: the operators import it on every run.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ def is_secret_field(name: str) -> bool:
 
 
 def secret_digest(value: str) -> str:
-    """What the API answers in place of a secret setting: the hex SHA-256 of its value."""
+    """What the API answers in place of a secret, a config setting or an Edge Function secret alike: the hex
+    SHA-256 of its value."""
     return hashlib.sha256(value.encode("utf-8")).hexdigest()
 
 

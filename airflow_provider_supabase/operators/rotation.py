@@ -4,7 +4,6 @@ callable)."""
 
 from __future__ import annotations
 
-import hashlib
 import re
 import secrets as secrets_module
 import string
@@ -209,7 +208,9 @@ class FunctionSecretsSink(RotationSink):
             hook.create_secrets(ref, {self._name(pending): value})
 
     def holds(self, value: str, hook: SupabaseHook, *, pending: bool = False) -> bool | None:
-        digest, name = hashlib.sha256(value.encode("utf-8")).hexdigest(), self._name(pending)
+        from airflow_provider_supabase.config_rules import secret_digest
+
+        digest, name = secret_digest(value), self._name(pending)
         for ref in self.project_refs:
             found = {str(s.get("name")): str(s.get("value") or "").lower() for s in hook.list_secrets(ref) or []}
             if found.get(name) != digest:

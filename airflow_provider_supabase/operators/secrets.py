@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -90,12 +89,14 @@ class SyncSecretsOperator(SupabaseBaseOperator):
         desired = normalize_secrets(self.secrets)
         keep = self._keep()
 
+        from airflow_provider_supabase.config_rules import secret_digest
+
         remote = {str(s["name"]): str(s.get("value") or "").lower() for s in self.hook.list_secrets(ref) or []}
         plan: dict[str, list[str]] = {"created": [], "updated": [], "deleted": [], "unchanged": []}
         for name, value in desired.items():
             if name not in remote:
                 plan["created"].append(name)
-            elif remote[name] != hashlib.sha256(value.encode("utf-8")).hexdigest():
+            elif remote[name] != secret_digest(value):
                 plan["updated"].append(name)
             else:
                 plan["unchanged"].append(name)
