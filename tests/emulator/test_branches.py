@@ -4,17 +4,15 @@ runs whose steps advance, merge / push / reset runs, deletes with and without fo
 from __future__ import annotations
 
 import json
-from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
 
 from airflow_provider_supabase.emulator import Emulator
+from tests.spec import SPEC_PATH
 
 from .client import Api
-
-SPEC = Path(__file__).resolve().parents[2].parent / "shared" / "spec" / "supabase-management-api.openapi.json"
 
 
 def _create(api: Api, ref: str, name: str = "feature-login", **body: Any) -> dict[str, Any]:
@@ -34,7 +32,7 @@ def _steps(run: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _required(schema_name: str) -> tuple[set[str], dict[str, Any]]:
-    schema = json.loads(SPEC.read_text())["components"]["schemas"][schema_name]
+    schema = json.loads(SPEC_PATH.read_text())["components"]["schemas"][schema_name]
     if schema.get("type") == "array":
         schema = schema["items"]
     return set(schema.get("required", [])), schema["properties"]
@@ -68,7 +66,6 @@ def test_the_first_branch_turns_branching_on_with_a_default_branch(api: Api, ref
     assert api.get(f"/v1/projects/{ref}/branches/feature-login").json()["id"] == branch["id"]
 
 
-@pytest.mark.skipif(not SPEC.exists(), reason="the shared spec is not beside this checkout")
 def test_branch_and_run_answers_have_the_spec_shapes(api: Api, ref: str) -> None:
     branch = _create(api, ref)
     _conforms(branch, "BranchResponse")

@@ -1,6 +1,6 @@
 """The emulator conforms to the real Management API spec: schemathesis drives every operation the provider calls.
 
-The spec is the one the project keeps in ``shared/spec`` beside the repository.  Path parameters are pinned to
+The spec is the copy the repository keeps in ``spec/`` (spec/README.md).  Path parameters are pinned to
 a seeded project and function so that responses are real ones, generation is seeded and derandomized so a CI
 failure replays locally, and every failure schemathesis reports must be one of ``DEVIATIONS`` below: the places
 where the emulator departs from the spec on purpose (nearly all: it refuses what the real API refuses although
@@ -15,7 +15,6 @@ from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -23,10 +22,10 @@ import requests
 
 from airflow_provider_supabase.emulator import Emulator
 from airflow_provider_supabase.emulator.routes import ROUTES
+from tests.spec import SPEC_PATH
 
 from .client import TOKEN
 
-SPEC_PATH = Path(__file__).resolve().parents[2].parent / "shared" / "spec" / "supabase-management-api.openapi.json"
 # A fixed seed, derandomized generation and few examples: the same cases on every machine, in ~30 s of CPU.
 SEED = 20240601
 MAX_EXAMPLES = 5
@@ -327,7 +326,7 @@ class Run:
 @pytest.fixture(scope="module")
 def spec() -> dict[str, Any]:
     if not SPEC_PATH.is_file():
-        pytest.fail(f"The Management API spec is missing: expected {SPEC_PATH} (shared/ beside the repository)")
+        pytest.fail(f"The Management API spec is missing: expected {SPEC_PATH} (spec/README.md)")
     return json.loads(SPEC_PATH.read_text())
 
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import pytest
 
 from airflow_provider_supabase.emulator import Emulator
+from tests.spec import SPEC_PATH
 
 from .client import Api
 
 ROOT = Path(__file__).resolve().parents[2]
-SPEC = ROOT.parent / "shared" / "spec" / "supabase-management-api.openapi.json"
 
 
 def _sha(value: str) -> str:
@@ -25,12 +25,11 @@ def _status(api: Api, ref: str) -> str:
     return str(api.get(f"/v1/projects/{ref}").json()["status"])
 
 
-@pytest.mark.skipif(not SPEC.exists(), reason="the shared spec is not beside this checkout")
 def test_the_config_schemas_are_generated_from_the_current_spec() -> None:
     sys.path.insert(0, str(ROOT / "scripts"))
     import gen_emulator_config
 
-    generated = gen_emulator_config.render(json.loads(SPEC.read_text()))
+    generated = gen_emulator_config.render(json.loads(SPEC_PATH.read_text()))
     assert gen_emulator_config.OUT.read_text() == generated, "run: python scripts/gen_emulator_config.py"
 
 

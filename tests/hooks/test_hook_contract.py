@@ -11,9 +11,9 @@ import pytest
 
 from airflow_provider_supabase.hooks.endpoints import Endpoints
 from airflow_provider_supabase.hooks.supabase import SupabaseAsyncHook, SupabaseHook
+from tests.spec import SPEC_PATH
 
 ROOT = Path(__file__).resolve().parents[2]
-SPEC = ROOT.parent / "shared" / "spec" / "supabase-management-api.openapi.json"
 sys.path.insert(0, str(ROOT / "scripts"))
 
 import gen_api_types  # noqa: E402
@@ -60,8 +60,7 @@ def test_the_async_stub_lists_every_endpoint_as_a_coroutine_and_is_current():
         assert f"    async def {name}(" in text
 
 
-@pytest.mark.skipif(not SPEC.exists(), reason="the shared spec is not beside this checkout")
 def test_the_api_types_are_generated_from_the_current_spec():
-    assert (ROOT / "airflow_provider_supabase/api_types.py").read_text() == gen_api_types.render(SPEC), (
+    assert (ROOT / "airflow_provider_supabase/api_types.py").read_text() == gen_api_types.render(SPEC_PATH), (
         "run: python scripts/gen_api_types.py"
     )
