@@ -4,7 +4,7 @@ PY     := $(VENV)/bin/python
 UV     := python3 -m uv
 STAMP  := $(VENV)/.installed
 
-.PHONY: env demo test test-live lint typecheck unit test-compat bench clean ui-deps test-ui
+.PHONY: env demo test test-long test-live lint typecheck unit test-compat bench clean ui-deps test-ui
 
 env: $(STAMP)
 
@@ -31,6 +31,11 @@ unit: env
 	$(PY) -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) --dist loadfile $(PYTEST_ARGS)
 
 test: lint typecheck unit
+
+# The model-based tests (Hypothesis state machines) with the long profile: many more runs, retries, overlaps and
+# failures than `make test` explores. Not in CI's budget; run it nightly or before a release.
+test-long: env
+	HYPOTHESIS_PROFILE=long $(PY) -m pytest -q -p no:cacheprovider -n $(PYTEST_WORKERS) -m model $(PYTEST_ARGS)
 
 # The example DAGs under a real scheduler, triggerer and LocalExecutor (`airflow standalone`): minutes, not seconds.
 test-live: env

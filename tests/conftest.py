@@ -19,6 +19,15 @@ os.environ["AIRFLOW__CORE__TEST_CONNECTION"] = "Enabled"
 os.environ.pop("AIRFLOW_CONN_SUPABASE_DEFAULT", None)
 
 import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
+
+# Model-based tests (Hypothesis) run derandomized with a bounded number of examples in `make test`, so a run is
+# repeatable and inside the CI budget; HYPOTHESIS_PROFILE=long (make test-long) explores many more steps.
+settings.register_profile(
+    "ci", derandomize=True, max_examples=25, stateful_step_count=20, deadline=None, print_blob=True
+)
+settings.register_profile("long", max_examples=400, stateful_step_count=40, deadline=None, print_blob=True)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 from airflow_provider_supabase.emulator import Emulator  # noqa: E402
 
